@@ -1,4 +1,4 @@
-"""heritage-kg: a knowledge graph of South Caucasus cultural heritage where every claim has a source."""
+"""heritage-kg: a knowledge graph of South Caucasus heritage in which every claim has a source."""
 
 from __future__ import annotations
 

@@ -1,0 +1,60 @@
+"""The errors heritage-kg raises on purpose, mapped to exit codes and HTTP statuses in one place.
+
+Everything a user can get wrong (a path, a Turtle file, a query) is a `UserInputError`: the CLI
+prints its message as one paragraph and exits 2; the web layer answers 400. Anything else is a bug
+or a storage fault and must surface as such, never be dressed up as bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "KgError",
+    "QuerySyntaxError",
+    "SourceFileError",
+    "StoreError",
+    "UserInputError",
+]
+
+
+class KgError(Exception):
+    """Base class of every error heritage-kg raises deliberately."""
+
+
+class UserInputError(KgError):
+    """Input that the user can fix: a missing path, a malformed file or query, a bad option."""
+
+
+class SourceFileError(UserInputError):
+    """A data file that cannot be read as RDF; carries the position the parser reported.
+
+    `line` and `column` are 1-based, as editors and CI annotations expect.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = str(path)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+class QuerySyntaxError(UserInputError):
+    """A SPARQL query or update the parser rejected; the message is the parser's own."""
+
+
+class StoreError(KgError):
+    """The store is missing, locked or damaged: not the user's input, but not a bug either."""
