@@ -44,9 +44,9 @@ ex:s6 a hk:Statement ; rdf:subject ex:a ; rdf:predicate hk:architect ; rdf:objec
 # (b, patron): only deprecated statements — no truthy triple at all.
 ex:s7 a hk:Statement ; rdf:subject ex:b ; rdf:predicate hk:patron ; rdf:object ex:p4 ;
     hk:rank rank:deprecated .
-# (b, timespan): a preferred statement about b does not affect another predicate of b.
-ex:s8 a hk:Statement ; rdf:subject ex:b ; rdf:predicate hk:timespan ; rdf:object [ ex:edtf "1883" ] ;
-    hk:rank rank:normal .
+# (b, timespan): a blank-node value (a time span) keeps its identity in the truthy triple.
+ex:s8 a hk:Statement ; rdf:subject ex:b ; rdf:predicate hk:timespan ;
+    rdf:object [ ex:edtf "1883" ] ; hk:rank rank:normal .
 """
 
 
