@@ -12,8 +12,10 @@ from pathlib import Path
 __all__ = [
     "KgError",
     "QuerySyntaxError",
+    "QueryTimeoutError",
     "SourceFileError",
     "StoreError",
+    "StoreNotBuiltError",
     "UserInputError",
 ]
 
@@ -58,3 +60,15 @@ class QuerySyntaxError(UserInputError):
 
 class StoreError(KgError):
     """The store is missing, locked or damaged: not the user's input, but not a bug either."""
+
+
+class StoreNotBuiltError(UserInputError):
+    """A command needs the store but `kg load` has not built one yet in the configured directory.
+
+    It is the user's to fix (run `kg load`, or point `KG_STORE_DIR` at the right place), so it
+    exits 2 like other usage errors rather than looking like a fault of the store.
+    """
+
+
+class QueryTimeoutError(UserInputError):
+    """A query ran past the configured deadline and was stopped; the user can narrow it."""

@@ -1,0 +1,8 @@
+"""`python -m kg` runs the same CLI as the `kg` console script."""
+
+from __future__ import annotations
+
+from kg.cli import app
+
+if __name__ == "__main__":  # guarded: the query worker is spawned and re-imports __main__
+    app()

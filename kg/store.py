@@ -1,0 +1,290 @@
+"""Building the embedded Oxigraph store atomically, and opening the live one for reading.
+
+Layout of the store directory (`KG_STORE_DIR`, default `var/store/`)::
+
+    builds/<UTC timestamp>-<pid>/   one complete, frozen RocksDB store per successful `kg load`
+    current -> builds/<…>           the live store; readers open it read-only
+    load.lock                       held (flock) by the one `kg load` allowed at a time
+
+A load checks every file first, builds a *new* directory beside the live one, closes it and only
+then swaps the `current` link with an atomic rename. Whatever happens before the rename (a bad file,
+a crash, `kill -9`) leaves `current` pointing at the previous complete store. A build directory is
+never written again after the swap, which is what makes `Store.read_only` safe for readers (see
+`/work/shared/notes/pyoxigraph-and-peers.md`). The previous build is kept so a reader that opened it
+just before a swap keeps working; older builds and abandoned partial builds are deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kg.dataset import SourceFile, TurtleDocument, read_turtle, syntax_error
+from kg.errors import StoreError, StoreNotBuiltError
+
+__all__ = [
+    "BUILDS_DIR",
+    "CURRENT_LINK",
+    "GraphCount",
+    "LoadProgress",
+    "LoadReport",
+    "current_build",
+    "graph_counts",
+    "load_dataset",
+    "open_store",
+]
+
+BUILDS_DIR = "builds"
+CURRENT_LINK = "current"
+_LOCK_FILE = "load.lock"
+_TMP_LINK_PREFIX = ".current.tmp-"
+
+
+class LoadProgress(Protocol):
+    """What `load_dataset` reports while it works; the CLI draws it, tests may record it."""
+
+    def checked(self, file: SourceFile, triples: int) -> None:
+        """A file parsed cleanly and holds `triples` triples."""
+
+    def loading(self, total_triples: int) -> None:
+        """All files are good; bulk loading of `total_triples` triples starts."""
+
+    def loaded(self, file: SourceFile, triples: int) -> None:
+        """A file's triples are in the new store."""
+
+    def stage(self, description: str) -> None:
+        """A named step after loading (deriving the truthy layer, optimizing, switching)."""
+
+
+class _Silent:
+    """The progress reporter used when nobody is watching."""
+
+    def checked(self, file: SourceFile, triples: int) -> None:
+        """Ignore."""
+
+    def loading(self, total_triples: int) -> None:
+        """Ignore."""
+
+    def loaded(self, file: SourceFile, triples: int) -> None:
+        """Ignore."""
+
+    def stage(self, description: str) -> None:
+        """Ignore."""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCount:
+    """How many triples one named graph holds."""
+
+    graph_iri: str
+    triples: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """The outcome of one successful `load_dataset`."""
+
+    build_dir: Path
+    files: int
+    parsed_triples: int
+    truthy_triples: int
+    graphs: tuple[GraphCount, ...]
+    seconds: float
+
+    @property
+    def total_triples(self) -> int:
+        """All quads in the new store, the truthy layer included."""
+        return sum(g.triples for g in self.graphs)
+
+
+def load_dataset(
+    files: Sequence[SourceFile],
+    *,
+    store_dir: Path,
+    progress: LoadProgress | None = None,
+) -> LoadReport:
+    """Build a new store from `files` (one named graph each) and make it the live one.
+
+    Raises `SourceFileError` for the first bad file before anything is built, and `StoreError` if
+    another load holds the lock or the store directory is not ours. On any failure the live store
+    is untouched and the partial build is removed.
+    """
+    report_to: LoadProgress = progress if progress is not None else _Silent()
+    started = time.perf_counter()
+    documents: list[tuple[SourceFile, TurtleDocument]] = []
+    for source in files:
+        document = read_turtle(source.path)
+        report_to.checked(source, document.triples)
+        documents.append((source, document))
+
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(store_dir):
+        builds = store_dir / BUILDS_DIR
+        builds.mkdir(exist_ok=True)
+        build_dir = builds / _build_name()
+        try:
+            truthy, graphs = _build(build_dir, documents, report_to)
+            report_to.stage("switching to the new store")
+            _fsync_tree(build_dir)
+            previous = current_build(store_dir)
+            _switch_current(store_dir, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        _remove_stale_builds(store_dir, keep={build_dir, previous})
+    return LoadReport(
+        build_dir=build_dir,
+        files=len(documents),
+        parsed_triples=sum(d.triples for _, d in documents),
+        truthy_triples=truthy,
+        graphs=graphs,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _build(
+    build_dir: Path,
+    documents: Sequence[tuple[SourceFile, TurtleDocument]],
+    progress: LoadProgress,
+) -> tuple[int, tuple[GraphCount, ...]]:
+    """Bulk-load the checked bytes into a fresh store at `build_dir`, derive truthy, close it."""
+    from kg.truthy import materialize_truthy  # the derived layer is the truthy module's business
+
+    progress.loading(sum(d.triples for _, d in documents))
+    store = ox.Store(str(build_dir))
+    try:
+        for source, document in documents:
+            try:
+                store.bulk_load(
+                    document.data,
+                    ox.RdfFormat.TURTLE,
+                    to_graph=ox.NamedNode(source.graph_iri),
+                )
+            except SyntaxError as exc:  # pragma: no cover - read_turtle parsed the same bytes
+                raise syntax_error(source.path, exc) from None
+            progress.loaded(source, document.triples)
+        progress.stage("deriving the truthy layer")
+        truthy = materialize_truthy(store)
+        progress.stage("optimizing the store")
+        store.optimize()
+        graphs = graph_counts(store)
+        store.flush()
+    finally:
+        del store
+        gc.collect()  # drop every reference so RocksDB closes before the directory is published
+    return truthy, graphs
+
+
+def graph_counts(store: ox.Store) -> tuple[GraphCount, ...]:
+    """Triples per named graph, sorted by graph IRI (the default graph is not used by kg)."""
+    result = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
+    assert isinstance(result, ox.QuerySolutions)
+    counts = []
+    for row in result:
+        graph, count = row["g"], row["n"]
+        assert isinstance(graph, ox.NamedNode | ox.BlankNode) and isinstance(count, ox.Literal)
+        counts.append(GraphCount(graph_iri=graph.value, triples=int(count.value)))
+    return tuple(counts)
+
+
+def current_build(store_dir: Path) -> Path | None:
+    """The build directory `current` points at, or None before the first load."""
+    link = store_dir / CURRENT_LINK
+    if not link.is_symlink():
+        if link.exists():
+            raise StoreError(f"{link} exists but is not a link made by `kg load`; move it away.")
+        return None
+    return (store_dir / os.readlink(link)).resolve()
+
+
+def open_store(store_dir: Path) -> ox.Store:
+    """Open the live store read-only; raise `StoreNotBuiltError` if `kg load` never ran here.
+
+    The link is resolved once, before opening, so a load that swaps `current` meanwhile cannot make
+    this reader see half of one build and half of another.
+    """
+    build = current_build(store_dir)
+    if build is None or not build.is_dir():
+        raise StoreNotBuiltError(
+            f"No store in {store_dir}: run `kg load` first (or set KG_STORE_DIR to the directory "
+            "where it built one)."
+        )
+    try:
+        return ox.Store.read_only(str(build))
+    except OSError as exc:
+        raise StoreError(f"The store in {build} cannot be opened: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _exclusive_lock(store_dir: Path) -> Iterator[None]:
+    """Allow one load per store directory; the kernel releases the lock even on `kill -9`."""
+    with (store_dir / _LOCK_FILE).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"Another `kg load` is building a store in {store_dir}; wait for it to finish."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_name() -> str:
+    """A unique, chronologically sortable directory name."""
+    now = datetime.now(tz=UTC)
+    return f"{now:%Y%m%dT%H%M%S}.{now.microsecond:06d}Z-{os.getpid()}"
+
+
+def _switch_current(store_dir: Path, build_dir: Path) -> None:
+    """Point `current` at `build_dir` in one atomic rename, then make the rename durable."""
+    tmp = store_dir / f"{_TMP_LINK_PREFIX}{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(build_dir.relative_to(store_dir), tmp)
+    os.replace(tmp, store_dir / CURRENT_LINK)
+    _fsync_dir(store_dir)
+
+
+def _remove_stale_builds(store_dir: Path, *, keep: set[Path | None]) -> None:
+    """Delete builds other than `keep`: older ones and partial builds left by a killed load."""
+    for build in (store_dir / BUILDS_DIR).iterdir():
+        if build.resolve() not in keep:
+            shutil.rmtree(build, ignore_errors=True)
+    for stale_link in store_dir.glob(f"{_TMP_LINK_PREFIX}*"):
+        stale_link.unlink(missing_ok=True)
+
+
+def _fsync_tree(directory: Path) -> None:
+    """Flush a finished build to disk, so a power cut cannot publish a hollow store."""
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
