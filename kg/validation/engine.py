@@ -1,13 +1,56 @@
-"""Run the SHACL shapes over the data files (work in progress: the API is fixed, see __init__)."""
+"""Run the SHACL shapes over the data files: pyshacl's verdict, faster, located in the sources.
+
+The reference semantics is plain `pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology,
+inference="none", advanced=True)` (see `kg.validation.reference`). This engine gives the same
+results with less work:
+
+- files are parsed by pyoxigraph and cached per content hash (`kg.validation.sources`) instead of
+  being parsed by rdflib on every run;
+- data and ontology triples go into one rdflib graph that pyshacl validates in place, instead of
+  pyshacl cloning the data graph and mixing the ontology into the clone (the same union);
+- SHACL-SPARQL constraints (`sh:sparql`) are evaluated by Oxigraph (`kg.validation.sparql`)
+  instead of rdflib's SPARQL engine, and their results merged with pyshacl's Core results.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from kg.validation.report import ValidationReport
+import pyshacl
+import rdflib
+from rdflib import Graph
+from rdflib.term import Node
 
-__all__ = ["validate_paths"]
+from kg.dataset import discover_files
+from kg.errors import UserInputError
+from kg.validation.display import path_text, term_text
+from kg.validation.locator import Position
+from kg.validation.report import ValidationReport, ValidationResult
+from kg.validation.results import RawResult, read_results
+from kg.validation.sources import ParsedFile, load_file
+from kg.validation.sparql import split_sparql_constraints
+
+__all__ = ["default_ontology_paths", "default_shape_paths", "run_pyshacl", "validate_paths"]
+
+
+def default_shape_paths(root: Path, shapes_dir: Path | None = None) -> list[Path]:
+    """`<root>/ontology/shapes/*.ttl` (or the given directory's), sorted; none is an error."""
+    directory = shapes_dir if shapes_dir is not None else root / "ontology" / "shapes"
+    if not directory.is_dir():
+        raise UserInputError(f"{directory}: no such shapes directory.")
+    found = sorted(p.resolve() for p in directory.glob("*.ttl") if p.is_file())
+    if not found:
+        raise UserInputError(f"{directory}: contains no shapes (*.ttl); nothing to validate with.")
+    return found
+
+
+def default_ontology_paths(root: Path) -> list[Path]:
+    """`<root>/ontology/heritage.ttl` and `<root>/ontology/vocab/*.ttl`, those that exist."""
+    heritage = root / "ontology" / "heritage.ttl"
+    vocab = sorted((root / "ontology" / "vocab").glob("*.ttl"))
+    return [p.resolve() for p in ([heritage] if heritage.is_file() else []) + vocab]
 
 
 def validate_paths(
@@ -17,5 +60,122 @@ def validate_paths(
     shapes_dir: Path | None = None,
     ontology_paths: Sequence[Path] | None = None,
 ) -> ValidationReport:
-    """Validate the Turtle files under `paths` (default <root>/data/ttl) against the shapes."""
-    raise NotImplementedError("validation engine is being written (kg/validation)")
+    """Validate the Turtle files under `paths` (default <root>/data/ttl) against the shapes.
+
+    The ontology (default `ontology/heritage.ttl` + `ontology/vocab/*.ttl`) is mixed into the data
+    graph, as pyshacl's `ont_graph` does, so class hierarchies and concept schemes are visible to
+    the shapes — and the ontology's own nodes are validated and located too.
+    Raises `SourceFileError` for a file that does not parse, `UserInputError` for bad paths.
+    """
+    root = root.resolve()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    data_paths = [f.path for f in discover_files(paths or [root / "data" / "ttl"], root=root)]
+    shape_paths = default_shape_paths(root, shapes_dir)
+    ontology = (
+        [p.resolve() for p in ontology_paths]
+        if ontology_paths is not None
+        else default_ontology_paths(root)
+    )
+    for path in ontology:
+        if not path.is_file():
+            raise UserInputError(f"{path}: no such ontology file.")
+    cache_dir = root / "var" / "cache" / "validation"
+    graph_paths = list(dict.fromkeys([*data_paths, *ontology]))
+    parsed = [load_file(p, cache_dir=cache_dir) for p in graph_paths]
+    shapes = [load_file(p, cache_dir=cache_dir) for p in shape_paths]
+    data_graph = _graph(parsed)
+    shapes_graph = _graph(shapes)
+    timings["parse"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    core_shapes, sparql_constraints = split_sparql_constraints(shapes_graph)
+    conforms, raw = run_pyshacl(data_graph, core_shapes)
+    timings["shacl-core"] = time.perf_counter() - started
+    if sparql_constraints:
+        started = time.perf_counter()
+        extra = sparql_constraints.evaluate(data_graph)
+        raw.extend(extra)
+        conforms = conforms and not extra
+        timings["shacl-sparql"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    results = tuple(_present(r, parsed, shapes_graph, root) for r in dict.fromkeys(raw))
+    timings["locate"] = time.perf_counter() - started
+    return ValidationReport(
+        conforms=conforms,
+        results=results,
+        files=tuple(data_paths),
+        root=root,
+        timings=timings,
+    )
+
+
+def run_pyshacl(
+    data_graph: Graph, shapes_graph: Graph, ont_graph: Graph | None = None, *, inplace: bool = True
+) -> tuple[bool, list[RawResult]]:
+    """pyshacl with the project's options; restores rdflib's literal normalisation flag after.
+
+    pyshacl switches `rdflib.NORMALIZE_LITERALS` off while it reads shapes and unconditionally
+    back on afterwards — a global side effect that would change how later parses build literals.
+    """
+    saved = rdflib.NORMALIZE_LITERALS
+    try:
+        conforms, results_graph, _ = pyshacl.validate(
+            data_graph,
+            shacl_graph=shapes_graph,
+            ont_graph=ont_graph,
+            inference="none",
+            advanced=True,
+            inplace=inplace,
+        )
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
+    if not isinstance(results_graph, Graph):
+        raise RuntimeError(f"pyshacl failed: {results_graph}")
+    return bool(conforms), list(read_results(results_graph))
+
+
+def _graph(files: Sequence[ParsedFile]) -> Graph:
+    graph = Graph()
+    for parsed in files:
+        for triple in parsed.triples:
+            graph.add(triple)
+    return graph
+
+
+def _locate(focus: Node, files: Sequence[ParsedFile]) -> tuple[Path | None, Position]:
+    """The focus node's subject position: first file that writes it as a subject, else as object."""
+    for parsed in files:
+        found = parsed.blanks.get(focus) or parsed.subjects.get(focus)
+        if found is not None:
+            return parsed.path, found
+    for parsed in files:
+        found = parsed.objects.get(focus)
+        if found is not None:
+            return parsed.path, found
+    return None, (0, 0)
+
+
+def _present(
+    raw: RawResult, files: Sequence[ParsedFile], shapes: Graph, root: Path
+) -> ValidationResult:
+    path, (line, column) = _locate(raw.focus, files)
+    return ValidationResult(
+        file=path,
+        line=line,
+        column=column,
+        severity=term_text(raw.severity),
+        focus_node=term_text(raw.focus),
+        path=None if raw.path is None else path_text(raw.path, shapes),
+        value=None if raw.value is None else term_text(raw.value),
+        source_shape=term_text(raw.source_shape),
+        constraint_component=term_text(raw.component),
+        message=raw.message,
+        focus_term=raw.focus,
+        path_term=raw.path,
+        value_term=raw.value,
+        source_shape_term=raw.source_shape,
+        severity_term=raw.severity,
+        constraint_component_term=raw.component,
+    )

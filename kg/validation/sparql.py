@@ -1,0 +1,305 @@
+"""Evaluate SHACL-SPARQL constraints (`sh:sparql`) inside Oxigraph instead of rdflib.
+
+pyshacl runs each `sh:select` once per focus node through rdflib's SPARQL engine, which is the
+slow part of validation (see /work/shared/notes/pyoxigraph-and-peers.md). Here each constraint
+runs once, in Oxigraph, for all its focus nodes: the focus nodes are injected as
+`VALUES ?this { … }` at the start of the query's outer group, which for the queries we accept is
+the same as SHACL's pre-binding of `$this`. The results are built exactly as pyshacl builds them
+(focus, path, value, severity, messages), and the constraint is removed from the shapes graph
+given to pyshacl, so nothing is reported twice.
+
+Only what can be moved without changing the answer is moved; everything else stays with pyshacl:
+node shapes with their own targets that no other shape references (a shape reached through
+`sh:node`, `sh:property`, `sh:or`… is evaluated inside another constraint), whose query projects
+`$this` (or `*`), has no sub-query, aggregate, MINUS, VALUES, SERVICE, no `$currentShape` /
+`$shapesGraph`, and does not ask whether a term is a blank node (blank nodes are given to Oxigraph
+as skolem IRIs so they can be listed in VALUES).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.validation.results import RawResult
+
+__all__ = ["SparqlConstraints", "split_sparql_constraints"]
+
+_SKOLEM = "urn:x-kg-validation:bnode:"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_REFERENCING = (SH.node, SH.property, SH.qualifiedValueShape, SH["not"], RDF.first)
+_UNSUPPORTED = re.compile(
+    r"\b(?:MINUS|VALUES|SERVICE|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT|isBlank"
+    r"|isIRI|isURI|BNODE)\b|\$currentShape|\?currentShape|\$shapesGraph|\?shapesGraph|\$PATH",
+    re.IGNORECASE,
+)
+_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+_PROJECTS_THIS = re.compile(
+    r"^\s*SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?:\*|[^{]*?[?$]this\b)", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Constraint:
+    shape: Node
+    node: Node
+    query: str
+    severity: Node
+    shape_messages: tuple[Literal, ...]
+    messages: tuple[Literal, ...]
+    deactivated: bool
+    targets: tuple[tuple[Node, ...], tuple[Node, ...], tuple[Node, ...], tuple[Node, ...]]
+
+
+@dataclass(slots=True)
+class SparqlConstraints:
+    """The SHACL-SPARQL constraints taken out of the shapes graph, ready to run in Oxigraph."""
+
+    constraints: list[_Constraint] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.constraints)
+
+    def evaluate(self, data: Graph) -> list[RawResult]:
+        """Run every constraint over `data` (data + ontology) and return pyshacl-shaped results."""
+        store = ox.Store()
+        store.bulk_extend(
+            ox.Quad(_to_ox_resource(s), ox.NamedNode(str(p)), _to_ox(o)) for s, p, o in data
+        )
+        results: list[RawResult] = []
+        for constraint in self.constraints:
+            if not constraint.deactivated:
+                results.extend(_run(constraint, data, store))
+        return results
+
+
+def split_sparql_constraints(shapes: Graph) -> tuple[Graph, SparqlConstraints]:
+    """The shapes graph without the movable sh:sparql constraints, and those constraints."""
+    moved = SparqlConstraints()
+    removed: list[tuple[Node, Node, Node]] = []
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        found = _movable(shapes, shape, constraint)
+        if found is not None:
+            moved.constraints.append(found)
+            removed.append((shape, SH.sparql, constraint))
+    if not removed:
+        return shapes, moved
+    core = Graph()
+    for prefix, namespace in shapes.namespaces():
+        core.bind(prefix, namespace, override=True, replace=True)
+    for triple in shapes:
+        core.add(triple)
+    for triple in removed:
+        core.remove(triple)
+    return core, moved
+
+
+def _movable(shapes: Graph, shape: Node, constraint: Node) -> _Constraint | None:
+    if shapes.value(shape, SH.path) is not None or shapes.value(shape, SH.target) is not None:
+        return None
+    if any((None, p, shape) in shapes for p in _REFERENCING):
+        return None
+    if any(
+        d == Literal(True) for d in shapes.objects(shape, SH.deactivated)
+    ):  # pyshacl skips the whole shape; keep that with pyshacl
+        return None
+    selects = list(shapes.objects(constraint, SH.select))
+    if len(selects) != 1 or not isinstance(selects[0], Literal):
+        return None  # pyshacl reports the malformed constraint itself
+    text = str(selects[0])
+    if _UNSUPPORTED.search(text) or len(_SELECT.findall(text)) != 1:
+        return None
+    body = _strip_prologue(text)
+    if body is None or not _PROJECTS_THIS.match(body):
+        return None
+    deactivated = [d for d in shapes.objects(constraint, SH.deactivated)]
+    implicit = _implicit_class(shapes, shape)
+    targets = (
+        tuple(shapes.objects(shape, SH.targetNode)),
+        tuple(shapes.objects(shape, SH.targetClass)) + implicit,
+        tuple(shapes.objects(shape, SH.targetSubjectsOf)),
+        tuple(shapes.objects(shape, SH.targetObjectsOf)),
+    )
+    return _Constraint(
+        shape=shape,
+        node=constraint,
+        query=_prefixes(shapes, constraint) + text,
+        severity=shapes.value(shape, SH.severity) or SH.Violation,
+        shape_messages=tuple(
+            m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)
+        ),
+        messages=tuple(m for m in shapes.objects(constraint, SH.message) if isinstance(m, Literal)),
+        deactivated=bool(deactivated) and bool(deactivated[0] == Literal(True)),
+        targets=targets,
+    )
+
+
+def _literals(nodes: Iterable[Node]) -> tuple[Literal, ...]:
+    return tuple(m for m in nodes if isinstance(m, Literal))
+
+
+def _implicit_class(shapes: Graph, shape: Node) -> tuple[Node, ...]:
+    classes = {RDFS.Class, *shapes.subjects(RDFS.subClassOf, RDFS.Class)}
+    return (shape,) if any(t in classes for t in shapes.objects(shape, RDF.type)) else ()
+
+
+def _prefixes(shapes: Graph, constraint: Node) -> str:
+    """PREFIX lines from sh:prefixes/sh:declare, following pyshacl's collect_prefixes."""
+    values = set(shapes.objects(constraint, SH.prefixes))
+    if not values:
+        return ""
+    ontologies = set(shapes.subjects(RDF.type, OWL.Ontology))
+    global_declares = {d for o in ontologies for d in shapes.objects(o, SH.declare)}
+    declared: dict[str, str] = {}
+    for value in values:
+        own = set(shapes.objects(value, SH.declare))
+        for declare in own if own and value in ontologies else global_declares | own:
+            prefix = shapes.value(declare, SH.prefix)
+            namespace = shapes.value(declare, SH.namespace)
+            if prefix is not None and namespace is not None:
+                declared[str(prefix)] = str(namespace)
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in declared.items())
+
+
+def _strip_prologue(text: str) -> str | None:
+    match = _SELECT.search(text)
+    return None if match is None else text[match.start() :]
+
+
+def _focus_nodes(constraint: _Constraint, data: Graph) -> set[Node]:
+    """The focus nodes pyshacl computes for these targets (Shape.focus_nodes, inference none)."""
+    nodes, classes, subjects_of, objects_of = constraint.targets
+    found: set[Node] = set(nodes)
+    for cls in classes:
+        found.update(data.subjects(RDF.type, cls))
+        for sub in data.transitive_subjects(RDFS.subClassOf, cls):
+            if sub != cls:
+                found.update(data.subjects(RDF.type, sub))
+    for predicate in subjects_of:
+        found.update(s for s, _ in data.subject_objects(predicate))
+    for predicate in objects_of:
+        found.update(o for _, o in data.subject_objects(predicate))
+    return found
+
+
+def _with_values(query: str, focus: list[Node]) -> str:
+    """Insert `VALUES ?this { … }` right after the `{` that opens the outer WHERE group."""
+    select = _SELECT.search(query)
+    assert select is not None
+    opening = _first_brace(query, select.end())
+    values = " ".join(_to_ox(n).__str__() for n in focus)
+    return f"{query[: opening + 1]} VALUES ?this {{ {values} }} {query[opening + 1 :]}"
+
+
+def _first_brace(text: str, start: int) -> int:
+    i = start
+    while i < len(text):
+        char = text[i]
+        if char == "<":
+            i = text.index(">", i)
+        elif char in "\"'":
+            i = text.index(char, i + 1)
+        elif char == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif char == "{":
+            return i
+        i += 1
+    raise ValueError("SPARQL constraint without a WHERE group")
+
+
+def _run(constraint: _Constraint, data: Graph, store: ox.Store) -> Iterator[RawResult]:
+    focus = sorted(_focus_nodes(constraint, data), key=str)
+    if not focus:
+        return
+    solutions = store.query(_with_values(constraint.query, focus))
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    seen: set[tuple[tuple[str, Node], ...]] = set()
+    for solution in solutions:
+        bound = {name: _from_ox(term) for name in names if (term := solution[name]) is not None}
+        if "failure" in bound:
+            raise RuntimeError(f"SPARQL constraint {constraint.node} reported a failure")
+        this = bound.pop("this")
+        path = bound.pop("path", None)
+        value = bound.pop("value", None)
+        key = (("this", this), ("path", path or BNode("-")), ("value", value or BNode("-")))
+        row = key + tuple(sorted(bound.items()))
+        if row in seen:
+            continue
+        seen.add(row)
+        if value is None:
+            value = this  # a node shape reports its focus node as the value
+        variables = {"this": this, **({"path": path} if path is not None else {}), "value": value}
+        variables.update(bound)
+        yield RawResult(
+            focus=this,
+            path=path,
+            value=value,
+            source_shape=constraint.shape,
+            component=SH.SPARQLConstraintComponent,
+            severity=constraint.severity,
+            message=" / ".join(sorted(_messages(constraint, variables))),
+        )
+
+
+def _messages(constraint: _Constraint, variables: dict[str, Node]) -> list[str]:
+    """pyshacl's make_v_result: constraint messages, then the shape's, all formatted."""
+    shape_messages = list(constraint.shape_messages)
+    chosen = [m for m in constraint.messages if m not in shape_messages] + shape_messages
+    out: list[str] = []
+    for message in chosen:
+        text = str(message)
+        for name, term in variables.items():
+            text = re.sub(f"{{[?$]{name}}}", _replacement(str(term)), text)
+        out.append(text)
+    return out
+
+
+def _replacement(text: str) -> Callable[[re.Match[str]], str]:
+    """A literal replacement for re.sub (pyshacl passes str(term) as a pattern; we do not)."""
+
+    def replace(_match: re.Match[str]) -> str:
+        return text
+
+    return replace
+
+
+def _to_ox_resource(term: Node) -> ox.NamedNode:
+    node = _to_ox(term)
+    if not isinstance(node, ox.NamedNode):
+        raise TypeError(f"a literal cannot be a subject: {term!r}")
+    return node
+
+
+def _to_ox(term: Node) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.NamedNode(_SKOLEM + str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        datatype = term.datatype or URIRef(_XSD_STRING)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def _from_ox(term: object) -> Node:
+    if isinstance(term, ox.NamedNode):
+        if term.value.startswith(_SKOLEM):
+            return BNode(term.value[len(_SKOLEM) :])
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unexpected term from Oxigraph: {term!r}")
