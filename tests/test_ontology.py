@@ -165,7 +165,7 @@ def is_literal_range(cell: str) -> bool:
     return bool(words) and all(w.startswith(("xsd:", "rdf:langString")) for w in words)
 
 
-# --- fixtures --------------------------------------------------------------------------------------
+# --- fixtures -------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def hk_terms(graph: Graph) -> set[URIRef]:
     }
 
 
-# --- (a) parsing -----------------------------------------------------------------------------------
+# --- (a) parsing ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", [ONTOLOGY, EXTERNAL_LABELS], ids=lambda p: p.name)
@@ -221,7 +221,7 @@ def test_only_canonical_prefixes_are_declared() -> None:
         assert PREFIXES.get(prefix) == iri, f"@prefix {prefix}: <{iri}> is not in the spec table"
 
 
-# --- (b) labels and definitions --------------------------------------------------------------------
+# --- (b) labels and definitions -------------------------------------------------------------------
 
 
 def test_every_hk_term_has_labels_and_an_english_definition(ontology: Graph) -> None:
@@ -244,7 +244,7 @@ def test_every_hk_term_has_exactly_one_kind(ontology: Graph) -> None:
         assert len(kinds) == 1, f"{term} is typed {kinds}"
 
 
-# --- (d) the spec's terms are all here, and as the spec describes them -----------------------------
+# --- (d) the spec's terms are all here, and as the spec describes them ----------------------------
 
 
 def test_spec_parser_reads_the_tables() -> None:
@@ -335,7 +335,7 @@ def test_role_properties_carry_their_role(ontology: Graph) -> None:
     assert seen >= 3
 
 
-# --- (c) alignment targets and labelled external terms exist in their vocabularies -----------------
+# --- (c) alignment targets and labelled external terms exist in their vocabularies ----------------
 
 
 def test_alignment_targets_exist(ontology: Graph, definitions: dict[str, frozenset[str]]) -> None:
@@ -381,7 +381,7 @@ def test_external_terms_of_the_spec_are_labelled(external_labels: Graph) -> None
     assert not missing, f"no labels in ontology/external-labels.ttl for {missing}"
 
 
-# --- (e) every vocabulary IRI used in ontology/ and data/ttl/ is defined ---------------------------
+# --- (e) every vocabulary IRI used in ontology/ and data/ttl/ is defined --------------------------
 
 
 def repository_turtle() -> list[Path]:
