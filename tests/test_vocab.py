@@ -185,6 +185,11 @@ def test_labels_and_definitions(name: str) -> None:
             if lang in seen:
                 other = seen[lang].setdefault(str(label), concept)
                 assert other == concept, f'"{label}"@{lang} labels both {other} and {concept}'
+        alt = set(_literals(graph, concept, SKOS.altLabel))
+        assert not alt & set(_literals(graph, concept, SKOS.prefLabel)), (
+            f"{concept}: a label cannot be both preferred and alternative (SKOS S13)"
+        )
+        assert all(lit.language for lit in alt), f"{concept}: altLabel without a language tag"
         defs = _labels_by_lang(graph, concept, SKOS.definition)
         assert defs["en"] == 1, f"{concept}: needs exactly one skos:definition @en"
         assert all(n == 1 for n in defs.values()), f"{concept}: two definitions in one language"
