@@ -12,8 +12,8 @@ Only what can be moved without changing the answer is moved; everything else sta
 node shapes with their own targets that no other shape references (a shape reached through
 `sh:node`, `sh:property`, `sh:or`… is evaluated inside another constraint), whose query projects
 `$this` (or `*`), has no sub-query, aggregate, MINUS, VALUES, SERVICE, no `$currentShape` /
-`$shapesGraph`, and does not ask whether a term is a blank node (blank nodes are given to Oxigraph
-as skolem IRIs so they can be listed in VALUES).
+`$shapesGraph`. Blank focus nodes cannot be written in VALUES; they are bound one at a time
+with Oxigraph's `substitutions=` instead (rare: our blank nodes are citations and time spans).
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ from kg.validation.results import RawResult
 
 __all__ = ["SparqlConstraints", "split_sparql_constraints"]
 
-_SKOLEM = "urn:x-kg-validation:bnode:"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _REFERENCING = (SH.node, SH.property, SH.qualifiedValueShape, SH["not"], RDF.first)
 _UNSUPPORTED = re.compile(
-    r"\b(?:MINUS|VALUES|SERVICE|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT|isBlank"
-    r"|isIRI|isURI|BNODE)\b|\$currentShape|\?currentShape|\$shapesGraph|\?shapesGraph|\$PATH",
+    r"\b(?:MINUS|VALUES|SERVICE|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT"
+    r"|BNODE)\b|\$currentShape|\?currentShape|\$shapesGraph|\?shapesGraph|\$PATH",
     re.IGNORECASE,
 )
 _SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
@@ -216,10 +215,28 @@ def _first_brace(text: str, start: int) -> int:
 
 def _run(constraint: _Constraint, data: Graph, store: ox.Store) -> Iterator[RawResult]:
     focus = sorted(_focus_nodes(constraint, data), key=str)
-    if not focus:
-        return
-    solutions = store.query(_with_values(constraint.query, focus))
-    assert isinstance(solutions, ox.QuerySolutions)
+    named = [n for n in focus if not isinstance(n, BNode)]
+    if named:
+        yield from _results(constraint, _select(store, _with_values(constraint.query, named)))
+    for blank in (n for n in focus if isinstance(n, BNode)):
+        this: _Bindings = {ox.Variable("this"): ox.BlankNode(str(blank))}
+        yield from _results(constraint, _select(store, constraint.query, this))
+
+
+_Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+
+
+def _select(
+    store: ox.Store, query: str, substitutions: _Bindings | None = None
+) -> ox.QuerySolutions:
+    solutions = store.query(query, substitutions=substitutions)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise TypeError("a SHACL-SPARQL constraint must be a SELECT query")
+    return solutions
+
+
+def _results(constraint: _Constraint, solutions: ox.QuerySolutions) -> Iterator[RawResult]:
+    """pyshacl's _validate_sparql_query + make_v_result for the rows of one query."""
     names = [v.value for v in solutions.variables]
     seen: set[tuple[tuple[str, Node], ...]] = set()
     for solution in solutions:
@@ -271,18 +288,18 @@ def _replacement(text: str) -> Callable[[re.Match[str]], str]:
     return replace
 
 
-def _to_ox_resource(term: Node) -> ox.NamedNode:
+def _to_ox_resource(term: Node) -> ox.NamedNode | ox.BlankNode:
     node = _to_ox(term)
-    if not isinstance(node, ox.NamedNode):
+    if isinstance(node, ox.Literal):
         raise TypeError(f"a literal cannot be a subject: {term!r}")
     return node
 
 
-def _to_ox(term: Node) -> ox.NamedNode | ox.Literal:
+def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
-        return ox.NamedNode(_SKOLEM + str(term))
+        return ox.BlankNode(str(term))
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
@@ -293,9 +310,9 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.Literal:
 
 def _from_ox(term: object) -> Node:
     if isinstance(term, ox.NamedNode):
-        if term.value.startswith(_SKOLEM):
-            return BNode(term.value[len(_SKOLEM) :])
         return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
