@@ -11,7 +11,7 @@ from rdflib.term import Node
 
 from kg.namespaces import PREFIXES
 
-__all__ = ["path_text", "term_text"]
+__all__ = ["path_text", "shape_text", "term_text"]
 
 # Longest namespace first, so hkv:… never wins over sitetype:… for a concept IRI.
 _BY_LENGTH = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[0]))
@@ -85,3 +85,15 @@ def _list(node: Node, graph: Graph) -> list[Node] | None:
             return None
         node = rest
     return items
+
+
+def shape_text(shape: Node, graph: Graph) -> str:
+    """A shape's name; a blank property shape as `Parent[path]`, so SARIF rules stay readable."""
+    if not isinstance(shape, BNode):
+        return term_text(shape)
+    path = graph.value(shape, SH.path)
+    inner = "" if path is None else path_text(path, graph)
+    parent = graph.value(None, SH.property, shape)
+    if parent is not None:
+        return f"{shape_text(parent, graph)}[{inner}]"
+    return f"[{inner}]"

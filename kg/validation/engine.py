@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from kg.dataset import discover_files
 from kg.errors import UserInputError
-from kg.validation.display import path_text, term_text
+from kg.validation.display import path_text, shape_text, term_text
 from kg.validation.locator import Position
 from kg.validation.report import ValidationReport, ValidationResult
 from kg.validation.results import RawResult, read_results
@@ -169,7 +169,7 @@ def _present(
         focus_node=term_text(raw.focus),
         path=None if raw.path is None else path_text(raw.path, shapes),
         value=None if raw.value is None else term_text(raw.value),
-        source_shape=term_text(raw.source_shape),
+        source_shape=shape_text(raw.source_shape, shapes),
         constraint_component=term_text(raw.component),
         message=raw.message,
         focus_term=raw.focus,
