@@ -9,7 +9,7 @@ a typo such as `hk:siteTyp` fails the build with the file, the line and the unkn
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,6 +185,11 @@ def definitions() -> dict[str, frozenset[str]]:
     return project_definitions(ROOT, VOCABULARIES)
 
 
+def _names(nodes: Iterable[object]) -> list[str]:
+    """Sorted IRIs as plain strings, for readable failure messages."""
+    return sorted(str(n) for n in nodes)
+
+
 def hk_terms(graph: Graph) -> set[URIRef]:
     return {
         s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(HK)
@@ -276,10 +281,10 @@ def test_alignments_follow_the_spec(ontology: Graph) -> None:
                 wanted = {OWL.ObjectProperty}
             got = set(ontology.objects(term, sub_predicate))
             if got != wanted:
-                problems.append(f"{term} {sub_predicate}: spec {sorted(wanted)}, got {sorted(got)}")
+                problems.append(f"{term} {sub_predicate}: spec {_names(wanted)}, got {_names(got)}")
             close = set(ontology.objects(term, SKOS.closeMatch))
             if close != set(row.close):
-                problems.append(f"{term} closeMatch: spec {sorted(row.close)}, got {sorted(close)}")
+                problems.append(f"{term} closeMatch: spec {_names(row.close)}, got {_names(close)}")
     assert not problems, "\n".join(problems)
 
 
@@ -316,7 +321,7 @@ def test_property_kinds_follow_the_spec(ontology: Graph) -> None:
             if "symmetric" in row.notes:
                 wanted.add(OWL.SymmetricProperty)
             if kinds != wanted:
-                problems.append(f"{term}: spec wants {sorted(wanted)}, typed {sorted(kinds)}")
+                problems.append(f"{term}: spec wants {_names(wanted)}, typed {_names(kinds)}")
     assert not problems, "\n".join(problems)
 
 
@@ -377,7 +382,8 @@ def test_external_terms_of_the_spec_are_labelled(external_labels: Graph) -> None
     wanted = {expand("rdfs:label"), expand("rdfs:comment")}
     for line in _table_lines(text):
         wanted |= {expand(c) for c in CURIE.findall(_cells(line)[0]) if not c.startswith("hk:")}
-    missing = sorted(wanted - set(external_labels.subjects()))
+    labelled = {str(s) for s in external_labels.subjects()}
+    missing = sorted(str(t) for t in wanted if str(t) not in labelled)
     assert not missing, f"no labels in ontology/external-labels.ttl for {missing}"
 
 
