@@ -4,5 +4,5 @@ from __future__ import annotations
 
 from kg.cli import app
 
-if __name__ == "__main__":  # guarded: the query worker is spawned and re-imports __main__
-    app()
+if __name__ == "__main__":
+    app(prog_name="kg")

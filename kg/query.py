@@ -1,7 +1,7 @@
 """Running a SPARQL query against the live store, with a deadline, in a chosen output format.
 
 pyoxigraph cannot cancel a running query from Python (see the shared pyoxigraph notes), so the
-query is evaluated in a child process that is killed at the deadline. The child serialises the
+query is evaluated in a forked child process that is killed at the deadline. The child serialises the
 result straight to bytes with pyoxigraph's own writers (SPARQL JSON/CSV/TSV, Turtle, N-Triples);
 only the human `table` format is built in the parent, from the SPARQL JSON.
 
@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from kg.errors import QuerySyntaxError, QueryTimeoutError, StoreError, UserInputError
 from kg.namespaces import sparql_prologue
-from kg.store import open_store
+from kg.store import open_store, require_store
 
 __all__ = ["OutputFormat", "QueryResult", "ResultKind", "read_query", "run_query"]
 
@@ -116,8 +116,10 @@ def run_query(
     `UserInputError` for a format that does not fit the query form, `QueryTimeoutError` at the
     deadline, and `StoreNotBuiltError` before the first `kg load`.
     """
-    open_store(store_dir)  # fail fast, in this process, with the clear "run kg load" message
-    context = multiprocessing.get_context("spawn")
+    require_store(store_dir)  # fail here, with the clear "run kg load" message
+    # fork, not spawn: a spawned child would re-import the whole CLI (~1 s). The parent holds no
+    # store and runs no threads at this point, which is what makes forking safe.
+    context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(
         target=_evaluate_in_child, args=(sender, str(store_dir), query, fmt.value), daemon=True

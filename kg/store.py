@@ -43,6 +43,7 @@ __all__ = [
     "graph_counts",
     "load_dataset",
     "open_store",
+    "require_store",
 ]
 
 BUILDS_DIR = "builds"
@@ -210,18 +211,24 @@ def current_build(store_dir: Path) -> Path | None:
     return (store_dir / os.readlink(link)).resolve()
 
 
-def open_store(store_dir: Path) -> ox.Store:
-    """Open the live store read-only; raise `StoreNotBuiltError` if `kg load` never ran here.
-
-    The link is resolved once, before opening, so a load that swaps `current` meanwhile cannot make
-    this reader see half of one build and half of another.
-    """
+def require_store(store_dir: Path) -> Path:
+    """The live build directory; raise `StoreNotBuiltError` if `kg load` never ran here."""
     build = current_build(store_dir)
     if build is None or not build.is_dir():
         raise StoreNotBuiltError(
             f"No store in {store_dir}: run `kg load` first (or set KG_STORE_DIR to the directory "
             "where it built one)."
         )
+    return build
+
+
+def open_store(store_dir: Path) -> ox.Store:
+    """Open the live store read-only; raise `StoreNotBuiltError` if `kg load` never ran here.
+
+    The link is resolved once, before opening, so a load that swaps `current` meanwhile cannot make
+    this reader see half of one build and half of another.
+    """
+    build = require_store(store_dir)
     try:
         return ox.Store.read_only(str(build))
     except OSError as exc:
