@@ -59,9 +59,11 @@ def validate_paths(
     root: Path,
     shapes_dir: Path | None = None,
     ontology_paths: Sequence[Path] | None = None,
+    use_cache: bool = True,
 ) -> ValidationReport:
     """Validate the Turtle files under `paths` (default <root>/data/ttl) against the shapes.
 
+    Parsed files are cached under `<root>/var/cache/validation/` unless `use_cache` is False.
     The ontology (default `ontology/heritage.ttl` + `ontology/vocab/*.ttl`) is mixed into the data
     graph, as pyshacl's `ont_graph` does, so class hierarchies and concept schemes are visible to
     the shapes — and the ontology's own nodes are validated and located too.
@@ -80,7 +82,7 @@ def validate_paths(
     for path in ontology:
         if not path.is_file():
             raise UserInputError(f"{path}: no such ontology file.")
-    cache_dir = root / "var" / "cache" / "validation"
+    cache_dir = root / "var" / "cache" / "validation" if use_cache else None
     graph_paths = list(dict.fromkeys([*data_paths, *ontology]))
     parsed = [load_file(p, cache_dir=cache_dir) for p in graph_paths]
     shapes = [load_file(p, cache_dir=cache_dir) for p in shape_paths]
