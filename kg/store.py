@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import io
 import os
 import shutil
 import time
@@ -159,24 +160,35 @@ def _build(
     documents: Sequence[tuple[SourceFile, TurtleDocument]],
     progress: LoadProgress,
 ) -> tuple[int, tuple[GraphCount, ...]]:
-    """Bulk-load the checked bytes into a fresh store at `build_dir`, derive truthy, close it."""
+    """Stage the checked bytes in memory, derive truthy, bulk-load it all to `build_dir` at once.
+
+    One `bulk_load` for the whole dataset, not one per file: each bulk load has a fixed cost
+    (~20 ms, new SST files), which made 265 small files take seconds. The in-memory staging store
+    parses each file into its own named graph (renaming blank nodes, so files never share one),
+    and the truthy layer is derived there too, before anything touches the disk.
+    """
     from kg.truthy import materialize_truthy  # the derived layer is the truthy module's business
 
     progress.loading(sum(d.triples for _, d in documents))
+    staging = ox.Store()
+    for source, document in documents:
+        try:
+            staging.load(
+                document.data, ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph_iri)
+            )
+        except SyntaxError as exc:  # pragma: no cover - read_turtle parsed the same bytes
+            raise syntax_error(source.path, exc) from None
+        progress.loaded(source, document.triples)
+    progress.stage("deriving the truthy layer")
+    truthy = materialize_truthy(staging)
+    progress.stage("writing the store")
+    nquads = io.BytesIO()
+    staging.dump(nquads, ox.RdfFormat.N_QUADS)
+    del staging
     store = ox.Store(str(build_dir))
     try:
-        for source, document in documents:
-            try:
-                store.bulk_load(
-                    document.data,
-                    ox.RdfFormat.TURTLE,
-                    to_graph=ox.NamedNode(source.graph_iri),
-                )
-            except SyntaxError as exc:  # pragma: no cover - read_turtle parsed the same bytes
-                raise syntax_error(source.path, exc) from None
-            progress.loaded(source, document.triples)
-        progress.stage("deriving the truthy layer")
-        truthy = materialize_truthy(store)
+        store.bulk_load(nquads.getvalue(), ox.RdfFormat.N_QUADS)
+        del nquads
         progress.stage("optimizing the store")
         store.optimize()
         graphs = graph_counts(store)
