@@ -1,8 +1,8 @@
 """Running a SPARQL query against the live store, with a deadline, in a chosen output format.
 
 pyoxigraph cannot cancel a running query from Python (see the shared pyoxigraph notes), so the
-query is evaluated in a forked child process that is killed at the deadline. The child serialises the
-result straight to bytes with pyoxigraph's own writers (SPARQL JSON/CSV/TSV, Turtle, N-Triples);
+query is evaluated in a forked child process that is killed at the deadline. The child serialises
+the result straight to bytes with pyoxigraph's own writers (SPARQL JSON/CSV/TSV, Turtle, N-Triples);
 only the human `table` format is built in the parent, from the SPARQL JSON.
 
 Queries see the union of all named graphs as their default graph, and the canonical prefixes of

@@ -1,0 +1,42 @@
+# The two commands of the README, and the steps they are made of.
+#   make run   — install, build the store from ontology/ + data/ttl/, serve it
+#   make test  — install, lint, type-check, run the whole test suite (what CI runs)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(PYTHON) -m uv
+BIN := .venv/bin
+
+.PHONY: run test install load serve lint typecheck pytest
+
+run: install load serve
+
+test: install lint typecheck pytest
+
+# uv itself is pinned and installed with pip; every Python dependency comes from uv.lock.
+install:
+	@$(UV) --version 2>/dev/null | grep -qx 'uv $(UV_VERSION).*' \
+		|| $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) sync --locked
+
+load:
+	$(BIN)/kg load
+
+# `kg serve` (the SPARQL endpoint, issue 4) is used as soon as the CLI has it.
+serve:
+	@if $(BIN)/kg serve --help >/dev/null 2>&1; then \
+		exec $(BIN)/kg serve; \
+	else \
+		echo "make run: the store is built; 'kg serve' is not available yet (issue 4)."; \
+	fi
+
+lint:
+	$(BIN)/ruff check kg tests
+
+typecheck:
+	$(BIN)/mypy --strict kg
+
+pytest:
+	$(BIN)/pytest
