@@ -18,7 +18,14 @@ import pyoxigraph as ox
 from kg.errors import SourceFileError, UserInputError
 from kg.namespaces import GRAPH_BASE
 
-__all__ = ["SourceFile", "TurtleDocument", "discover_files", "graph_iri_for", "read_turtle"]
+__all__ = [
+    "SourceFile",
+    "TurtleDocument",
+    "discover_files",
+    "graph_iri_for",
+    "read_turtle",
+    "syntax_error",
+]
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 # pyoxigraph prefixes its messages with the position, which we report separately.

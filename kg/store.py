@@ -60,7 +60,7 @@ class LoadProgress(Protocol):
         """A file parsed cleanly and holds `triples` triples."""
 
     def loading(self, total_triples: int) -> None:
-        """All files are good; bulk loading of `total_triples` triples starts."""
+        """All files are good; loading their `total_triples` triples starts."""
 
     def loaded(self, file: SourceFile, triples: int) -> None:
         """A file's triples are in the new store."""
