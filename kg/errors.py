@@ -10,12 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AuthError",
     "KgError",
+    "NotAcceptableError",
+    "NotFoundError",
+    "ProtocolError",
+    "QueryRefusedError",
     "QuerySyntaxError",
     "QueryTimeoutError",
+    "RequestTooLargeError",
     "SourceFileError",
     "StoreError",
     "StoreNotBuiltError",
+    "UnsupportedMediaTypeError",
     "UserInputError",
 ]
 
@@ -72,3 +79,31 @@ class StoreNotBuiltError(UserInputError):
 
 class QueryTimeoutError(UserInputError):
     """A query ran past the configured deadline and was stopped; the user can narrow it."""
+
+
+class QueryRefusedError(UserInputError):
+    """A query or update the endpoint will not run (SERVICE/LOAD off the allowlist, too large)."""
+
+
+class ProtocolError(UserInputError):
+    """An HTTP request that breaks the SPARQL protocol: two queries, a GET update, a bad charset."""
+
+
+class RequestTooLargeError(UserInputError):
+    """A request body larger than `Settings.max_request_bytes`; it is refused before parsing."""
+
+
+class UnsupportedMediaTypeError(ProtocolError):
+    """A request body in a media type the endpoint cannot read."""
+
+
+class NotAcceptableError(ProtocolError):
+    """No format the endpoint can produce satisfies the request's Accept header."""
+
+
+class NotFoundError(UserInputError):
+    """The named thing (a graph in the Graph Store Protocol) does not exist."""
+
+
+class AuthError(KgError):
+    """A write without the admin bearer token, or with a wrong one."""

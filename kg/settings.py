@@ -7,12 +7,13 @@ single `KG_STORE_DIR`.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "default_root"]
+__all__ = ["Settings", "default_root", "is_loopback"]
 
 
 def default_root() -> Path:
@@ -41,6 +42,33 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(
         default=30.0, gt=0, description="wall-clock limit of one `kg query` evaluation"
     )
+    host: str = Field(default="127.0.0.1", description="where `kg serve` listens")
+    port: int = Field(default=8000, ge=0, le=65535, description="where `kg serve` listens")
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for /update and /store; unset means writes are disabled",
+    )
+    open_writes_for_tests: bool = Field(
+        default=False,
+        description="TESTS ONLY: /update and /store without a token; refused unless host is "
+        "loopback",
+    )
+    workers: int = Field(default=2, ge=1, description="query worker processes of `kg serve`")
+    max_concurrent_queries: int = Field(
+        default=8, ge=1, description="queries admitted at once; more wait briefly, then get 503"
+    )
+    max_query_bytes: int = Field(
+        default=100_000, ge=1, description="longest query or update text accepted (UTF-8 bytes)"
+    )
+    max_request_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1, description="largest request body accepted (413 above)"
+    )
+    federation_allowlist: tuple[str, ...] = Field(
+        default=(), description="IRI prefixes SERVICE and LOAD may reach (JSON list)"
+    )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="memory bound of the result cache"
+    )
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> Settings:
@@ -50,6 +78,25 @@ class Settings(BaseSettings):
         object.__setattr__(self, "store_dir", _anchor(self.store_dir, root))
         object.__setattr__(self, "data_paths", tuple(_anchor(p, root) for p in self.data_paths))
         return self
+
+    @model_validator(mode="after")
+    def _open_writes_only_on_loopback(self) -> Settings:
+        """Tokenless writes exist for tests; binding them to a reachable interface is refused."""
+        if self.open_writes_for_tests and not is_loopback(self.host):
+            raise ValueError(
+                f"open_writes_for_tests is only allowed with a loopback host, not {self.host!r}"
+            )
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1); False for 0.0.0.0 etc."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _anchor(path: Path, root: Path) -> Path:
