@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from kg.dataset import SourceFile, TurtleDocument, read_turtle, syntax_error
 from kg.errors import StoreError, StoreNotBuiltError
+from kg.search import SEARCH_INDEX_FILE, build_search_index
 
 __all__ = [
     "BUILDS_DIR",
@@ -192,6 +193,8 @@ def _build(
         progress.stage("optimizing the store")
         store.optimize()
         graphs = graph_counts(store)
+        progress.stage("indexing names for search")
+        build_search_index(store, build_dir / SEARCH_INDEX_FILE)  # swaps with the store
         store.flush()
     finally:
         del store
