@@ -23,16 +23,16 @@ import io
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 
 from kg.dataset import SourceFile, TurtleDocument, read_turtle, syntax_error
-from kg.errors import StoreError, StoreNotBuiltError
+from kg.errors import QuerySyntaxError, StoreError, StoreNotBuiltError
 from kg.search import SEARCH_INDEX_FILE, build_search_index
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "GraphCount",
     "LoadProgress",
     "LoadReport",
+    "apply_update",
+    "apply_write",
     "current_build",
     "graph_counts",
     "load_dataset",
@@ -52,6 +54,7 @@ BUILDS_DIR = "builds"
 CURRENT_LINK = "current"
 _LOCK_FILE = "load.lock"
 _TMP_LINK_PREFIX = ".current.tmp-"
+_T = TypeVar("_T")
 
 
 class LoadProgress(Protocol):
@@ -202,6 +205,63 @@ def _build(
     return truthy, graphs
 
 
+def apply_update(store_dir: Path, update: str, *, base_iri: str | None = None) -> str:
+    """Apply a SPARQL Update to a copy of the live build and make the copy live; return its name.
+
+    Raises `QuerySyntaxError` with the parser's message (nothing is switched), `StoreNotBuiltError`
+    before the first `kg load`. Relative IRIs in the update resolve against `base_iri`.
+    """
+
+    def run(store: ox.Store) -> None:
+        try:
+            store.update(update, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"SPARQL update syntax error: {exc.msg or exc}") from None
+
+    version, _ = apply_write(store_dir, run)
+    return version
+
+
+def apply_write(
+    store_dir: Path, change: Callable[[ox.Store], _T], *, lock_wait_s: float = 30.0
+) -> tuple[str, _T]:
+    """Run `change` on a new build copied from the live one, then switch `current` to it.
+
+    Builds are never written after they are published (readers hold them open read-only), so a
+    write is a small load: `Store.backup` of the live build (hard links) into a new build
+    directory, `change` on it, the truthy layer and the search index derived again as `kg load`
+    derives them, then the same atomic switch. It takes the load lock (waiting up to `lock_wait_s`
+    for another writer), so writes and loads never interleave. Whatever `change` raises leaves
+    `current` untouched. Returns the new build's name (the store version) and `change`'s result.
+    """
+    from kg.truthy import materialize_truthy
+
+    require_store(store_dir)
+    with _exclusive_lock(store_dir, wait_s=lock_wait_s):
+        source = require_store(store_dir)  # again under the lock: a load may have switched it
+        build_dir = store_dir / BUILDS_DIR / _build_name()
+        try:
+            reader = ox.Store.read_only(str(source))
+            reader.backup(str(build_dir))
+            del reader
+            store = ox.Store(str(build_dir))
+            try:
+                outcome = change(store)
+                materialize_truthy(store)
+                build_search_index(store, build_dir / SEARCH_INDEX_FILE)
+                store.flush()
+            finally:
+                del store
+                gc.collect()  # RocksDB must be closed before the directory is published
+            _fsync_tree(build_dir)
+            _switch_current(store_dir, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        _remove_stale_builds(store_dir, keep={build_dir, source})
+    return build_dir.name, outcome
+
+
 def graph_counts(store: ox.Store) -> tuple[GraphCount, ...]:
     """Triples per named graph, sorted by graph IRI (the default graph is not used by kg)."""
     result = store.query(
@@ -251,15 +311,24 @@ def open_store(store_dir: Path) -> ox.Store:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(store_dir: Path) -> Iterator[None]:
-    """Allow one load per store directory; the kernel releases the lock even on `kill -9`."""
+def _exclusive_lock(store_dir: Path, *, wait_s: float = 0.0) -> Iterator[None]:
+    """Allow one writer per store directory; the kernel releases the lock even on `kill -9`.
+
+    A load fails at once if the lock is taken; a web write (`wait_s` > 0) waits its turn.
+    """
+    deadline = time.monotonic() + wait_s
     with (store_dir / _LOCK_FILE).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(
-                f"Another `kg load` is building a store in {store_dir}; wait for it to finish."
-            ) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"Another `kg load` is building a store in {store_dir}; wait for it to "
+                        "finish."
+                    ) from None
+                time.sleep(0.02)
         try:
             yield
         finally:
