@@ -19,6 +19,7 @@ __all__ = [
     "QuerySyntaxError",
     "QueryTimeoutError",
     "RequestTooLargeError",
+    "ServiceBusyError",
     "SourceFileError",
     "StoreError",
     "StoreNotBuiltError",
@@ -79,6 +80,14 @@ class StoreNotBuiltError(UserInputError):
 
 class QueryTimeoutError(UserInputError):
     """A query ran past the configured deadline and was stopped; the user can narrow it."""
+
+
+class ServiceBusyError(QueryTimeoutError):
+    """No query worker became free before the request's deadline (or admission wait) ran out.
+
+    A kind of timeout, so it maps to 503 wherever timeouts do: the wait for a worker counts
+    against the query's own deadline.
+    """
 
 
 class QueryRefusedError(UserInputError):

@@ -1,0 +1,186 @@
+"""A pool of persistent query worker processes, each with the live build open read-only.
+
+pyoxigraph cannot cancel a query (see /work/shared/notes/pyoxigraph-and-peers.md): a thread that
+runs past its deadline keeps burning a core. So every query goes over a pipe to a worker
+*process*; when the deadline passes first, that worker is killed with SIGKILL, reaped (so its pid
+is really gone, not a zombie) and replaced by a fresh one. Workers are started from a forkserver,
+never by forking the threaded web server itself, and the forkserver preloads `kg.web.worker`, so
+a replacement is ready in milliseconds.
+
+Each job names the build directory to read; a worker keeps that build open between jobs and
+reopens only when `current` has moved to another build, which is how answers switch to the new
+data while `kg load` swaps stores, without ever mixing two builds in one answer.
+
+Concurrency is bounded twice: at most `max_concurrent_queries` requests are admitted (the rest
+wait briefly, then get 503), and each admitted request waits for an idle worker no longer than
+its own deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
+from multiprocessing.process import BaseProcess
+
+from kg.errors import QueryTimeoutError, ServiceBusyError, StoreError
+from kg.web.worker import Job, Outcome, serve
+
+__all__ = ["Executor", "WorkerDied"]
+
+_ADMISSION_WAIT_S = 1.0  # how long a request beyond `max_concurrent_queries` may wait to enter
+_KILL_WAIT_S = 10.0
+
+
+class WorkerDied(StoreError):
+    """A worker process ended without answering (crash, out of memory); it has been replaced."""
+
+
+@dataclass(slots=True)
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    process: BaseProcess
+    conn: Connection
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id (set once started)."""
+        assert self.process.pid is not None
+        return self.process.pid
+
+
+class Executor:
+    """Runs `Job`s in worker processes with a hard deadline; thread-safe.
+
+    `restarts` counts workers replaced after a timeout or a crash; `killed_pids` remembers the
+    most recent workers killed at a deadline, so operators and tests can check they are gone.
+    """
+
+    def __init__(self, *, workers: int, max_concurrent: int) -> None:
+        self._context = _worker_context()
+        self._admission = threading.BoundedSemaphore(max_concurrent)
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._live: dict[int, _Worker] = {}
+        self._closed = False
+        self.restarts = 0
+        self.killed_pids: list[int] = []
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    def worker_pids(self) -> list[int]:
+        """Pids of the live worker processes (idle or busy)."""
+        with self._lock:
+            return sorted(pid for pid, w in self._live.items() if w.process.is_alive())
+
+    def run(self, job: Job, *, timeout_s: float) -> Outcome:
+        """Evaluate `job` in a worker; raise `QueryTimeoutError` once `timeout_s` has passed.
+
+        The wait for admission and for an idle worker counts against the same deadline, so a
+        request never takes much longer than its timeout, whatever the load.
+        """
+        deadline = time.monotonic() + timeout_s
+        if not self._admission.acquire(timeout=min(_ADMISSION_WAIT_S, timeout_s)):
+            raise ServiceBusyError(
+                "The endpoint is answering as many queries as it is allowed to; retry shortly."
+            )
+        try:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise ServiceBusyError(
+                    f"No query worker became free within the {timeout_s:g} s deadline; "
+                    "retry shortly."
+                ) from None
+            return self._run_on(worker, job, deadline, timeout_s)
+        finally:
+            self._admission.release()
+
+    def _run_on(self, worker: _Worker, job: Job, deadline: float, timeout_s: float) -> Outcome:
+        """Send `job` to `worker`, wait until the deadline; the pool always gets a worker back."""
+        healthy = False
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise QueryTimeoutError(
+                    f"The query did not finish within {timeout_s:g} s and was stopped. Narrow it "
+                    "(a more selective pattern, a LIMIT) or ask for less."
+                )
+            outcome = worker.conn.recv()
+            assert isinstance(outcome, Outcome)
+            healthy = True
+            return outcome
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            raise WorkerDied(
+                f"The query worker ended without an answer (exit code {worker.process.exitcode})."
+            ) from None
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                self._replace(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill `worker`, wait until the kernel has released it, and put a new one in its place."""
+        pid = worker.pid
+        worker.process.kill()
+        worker.process.join(_KILL_WAIT_S)
+        worker.conn.close()
+        if worker.process.exitcode is None:  # pragma: no cover - SIGKILL cannot be ignored
+            raise StoreError(f"Query worker {pid} survived SIGKILL for {_KILL_WAIT_S:g} s.")
+        with self._lock:
+            self._live.pop(pid, None)
+            self.restarts += 1
+            self.killed_pids = [*self.killed_pids[-15:], pid]
+            closed = self._closed
+        if not closed:
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        """Start one worker process from the forkserver."""
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=serve, args=(child_end,), name="kg-query-worker", daemon=True
+        )
+        process.start()
+        child_end.close()
+        worker = _Worker(process=process, conn=parent_end)
+        with self._lock:
+            self._live[worker.pid] = worker
+        return worker
+
+    def close(self) -> None:
+        """Stop every worker: idle ones are asked to exit, any still running is killed."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._live.values())
+            self._live.clear()
+        for worker in workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+        for worker in workers:
+            worker.process.join(2.0)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(_KILL_WAIT_S)
+            worker.conn.close()
+
+
+def _worker_context() -> ForkServerContext | SpawnContext:
+    """A forkserver context that preloads the worker module (spawn where forkserver is missing).
+
+    Forking the web server itself would copy its threads' locks mid-use; the forkserver is a
+    clean single-threaded process started once, and its children start fast.
+    """
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:  # pragma: no cover - platforms without forkserver
+        return multiprocessing.get_context("spawn")
+    context.set_forkserver_preload(["kg.web.worker"])
+    return context

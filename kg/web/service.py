@@ -1,0 +1,271 @@
+"""The query service behind `/sparql`: guard, cache, executor and metrics, in that order.
+
+The router (`kg.web.sparql`) parses the protocol and negotiates formats; it then calls
+`QueryService.answer` once per request and turns the `Answer` (or a `kg.errors` exception) into
+an HTTP response. Everything about *evaluating* a query lives here and in the modules it calls:
+
+1. `kg.web.guard` refuses SERVICE/LOAD off the allowlist and over-long texts;
+2. `kg.web.cache` answers a repeated query on the same store version without evaluating it;
+3. `kg.web.executor` evaluates in a worker process that is killed at the deadline;
+4. `kg.web.metrics` counts the outcome and the latency.
+
+Dataset: the default graph is the union of all graphs, as for `kg query`, unless the request
+names graphs (`default-graph-uri` / `named-graph-uri`: then exactly those, per the SPARQL
+protocol, and a kind the request leaves out is empty) or the query has its own FROM / FROM NAMED.
+The canonical prefixes of `kg.namespaces` are predeclared; a query's own PREFIX lines win.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kg.errors import (
+    KgError,
+    NotAcceptableError,
+    QueryRefusedError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    RequestTooLargeError,
+    ServiceBusyError,
+    StoreError,
+    StoreNotBuiltError,
+    UserInputError,
+)
+from kg.settings import Settings
+from kg.store import require_store
+from kg.web.cache import (
+    CachedAnswer,
+    CacheKey,
+    ResultCache,
+    body_etag,
+    etag_matches,
+    is_deterministic,
+    normalise_query,
+)
+from kg.web.executor import Executor
+from kg.web.guard import check_query
+from kg.web.metrics import Metrics
+from kg.web.worker import Job, Outcome
+
+__all__ = ["Answer", "FormatChoice", "QueryService"]
+
+SPARQL_JSON = "application/sparql-results+json"
+TURTLE = "text/turtle"
+
+
+@dataclass(frozen=True, slots=True)
+class FormatChoice:
+    """The negotiated media type for each kind of result; the query form decides which is used.
+
+    The router cannot know before parsing whether a query returns solutions (SELECT, ASK) or a
+    graph (CONSTRUCT, DESCRIBE), so it negotiates both and passes the pair. None means the
+    client accepts no format of that kind (a query of that form then gets 406).
+    """
+
+    solutions: str | None = SPARQL_JSON
+    graph: str | None = TURTLE
+
+
+_DEFAULT_FORMATS = FormatChoice()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A finished answer: 200 with the serialised body, or 304 (empty body) on a matching ETag."""
+
+    status: int
+    body: bytes
+    media_type: str
+    etag: str
+    store_version: str
+    cached: bool
+
+
+class QueryService:
+    """Answers SPARQL queries on the live store; one per app, thread-safe, `close()` on shutdown.
+
+    The worker processes start here (not at import time); `close()` stops them.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.cache = ResultCache(settings.cache_max_bytes)
+        self.executor = Executor(
+            workers=settings.workers, max_concurrent=settings.max_concurrent_queries
+        )
+        self.metrics.gauges["kg_sparql_worker_restarts_total"] = lambda: self.executor.restarts
+        self.metrics.gauges["kg_sparql_workers_live"] = lambda: len(self.executor.worker_pids())
+
+    def store_version(self) -> str:
+        """The name of the build directory `current` points at; `StoreNotBuiltError` if none."""
+        return require_store(self.settings.store_dir).name
+
+    def answer(
+        self,
+        query: str,
+        *,
+        accept: FormatChoice | str = _DEFAULT_FORMATS,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout_s: float | None = None,
+        if_none_match: str | None = None,
+    ) -> Answer:
+        """Evaluate `query` (or reuse its cached answer) and return it serialised.
+
+        `accept` is a `FormatChoice` or one media type (used for whichever kind it names).
+        `timeout_s` may shorten the configured deadline, never extend it. Raises
+        `RequestTooLargeError`, `QueryRefusedError`, `QuerySyntaxError` (the parser's message and
+        position), `NotAcceptableError`, `QueryTimeoutError` / `ServiceBusyError`,
+        `StoreNotBuiltError` and `StoreError`.
+        """
+        started = time.perf_counter()
+        try:
+            answer = self._answer(
+                query,
+                formats=_format_choice(accept),
+                default_graphs=tuple(default_graph_uris),
+                named_graphs=tuple(named_graph_uris),
+                timeout_s=self._deadline(timeout_s),
+                if_none_match=if_none_match,
+            )
+        except KgError as exc:
+            self.metrics.record(_outcome_of(exc), time.perf_counter() - started)
+            raise
+        self.metrics.record(
+            "not_modified" if answer.status == 304 else "ok",
+            time.perf_counter() - started,
+            cache_hit=answer.cached if answer.etag and is_deterministic(query) else None,
+        )
+        return answer
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self.executor.close()
+
+    def _deadline(self, requested: float | None) -> float:
+        """The configured deadline, or the request's own if it asks for less."""
+        limit = self.settings.query_timeout_s
+        if requested is None:
+            return limit
+        if not requested > 0:
+            raise UserInputError(f"timeout must be a positive number of seconds, not {requested}.")
+        return min(limit, requested)
+
+    def _answer(
+        self,
+        query: str,
+        *,
+        formats: FormatChoice,
+        default_graphs: tuple[str, ...],
+        named_graphs: tuple[str, ...],
+        timeout_s: float,
+        if_none_match: str | None,
+    ) -> Answer:
+        """Guard → cache → executor; see the module docstring for the dataset rules."""
+        facts = check_query(
+            query,
+            allowlist=self.settings.federation_allowlist,
+            max_bytes=self.settings.max_query_bytes,
+        )
+        build = require_store(self.settings.store_dir)
+        version = build.name
+        names_graphs = bool(default_graphs or named_graphs)
+        key = CacheKey(
+            store_version=version,
+            query=normalise_query(query),
+            solutions_format=formats.solutions,
+            graph_format=formats.graph,
+            default_graphs=tuple(sorted(default_graphs)) if names_graphs else None,
+            named_graphs=tuple(sorted(named_graphs)) if names_graphs else None,
+        )
+        cacheable = is_deterministic(query)
+        hit = self.cache.get(key) if cacheable else None
+        if hit is not None:
+            return _answer(hit.media_type, hit.body, key.etag(), version, True, if_none_match)
+
+        job = Job(
+            build_dir=str(build),
+            query=query,
+            union=not (names_graphs or facts.names_dataset),
+            default_graphs=default_graphs if names_graphs else None,
+            named_graphs=named_graphs if names_graphs else None,
+            solutions_format=formats.solutions,
+            graph_format=formats.graph,
+        )
+        outcome = self.executor.run(job, timeout_s=timeout_s)
+        if outcome.kind == "store" and not build.exists():
+            # `kg load` swapped twice and removed this build mid-query: read the live one.
+            return self._answer(
+                query,
+                formats=formats,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                timeout_s=timeout_s,
+                if_none_match=if_none_match,
+            )
+        _raise_for(outcome)
+        if cacheable:
+            self.cache.put(key, CachedAnswer(outcome.media_type, outcome.body))
+            etag = key.etag()
+        else:
+            etag = body_etag(key, outcome.body)
+        return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
+
+
+def _answer(
+    media_type: str, body: bytes, etag: str, version: str, cached: bool, if_none_match: str | None
+) -> Answer:
+    """A 200 answer, or a 304 without a body when the client already holds this ETag."""
+    if etag_matches(if_none_match, etag):
+        return Answer(304, b"", media_type, etag, version, cached)
+    return Answer(200, body, media_type, etag, version, cached)
+
+
+def _raise_for(outcome: Outcome) -> None:
+    """Turn a worker's error outcome into the matching `kg.errors` exception."""
+    if outcome.kind == "ok":
+        return
+    if outcome.kind == "syntax":
+        raise QuerySyntaxError(outcome.message)
+    if outcome.kind == "not_acceptable":
+        raise NotAcceptableError(outcome.message)
+    if outcome.kind == "usage":
+        raise UserInputError(outcome.message)
+    raise StoreError(outcome.message)
+
+
+def _format_choice(accept: FormatChoice | str) -> FormatChoice:
+    """A single media type becomes a choice of that type for its kind and nothing for the other."""
+    if isinstance(accept, FormatChoice):
+        return accept
+    media_type = accept.split(";", 1)[0].strip().lower()
+    results = ox.QueryResultsFormat.from_media_type(media_type)
+    graph = ox.RdfFormat.from_media_type(media_type)
+    if results is None and graph is None:
+        raise NotAcceptableError(f"{accept!r} is not a format this endpoint can produce.")
+    return FormatChoice(
+        solutions=results.media_type if results is not None else None,
+        graph=graph.media_type if graph is not None else None,
+    )
+
+
+def _outcome_of(exc: KgError) -> str:
+    """The metrics outcome label of a failed query."""
+    for kind, label in (
+        (ServiceBusyError, "busy"),
+        (QueryTimeoutError, "timeout"),
+        (QueryRefusedError, "refused"),
+        (RequestTooLargeError, "too_large"),
+        (QuerySyntaxError, "syntax_error"),
+        (NotAcceptableError, "not_acceptable"),
+        (StoreNotBuiltError, "store_unavailable"),
+        (UserInputError, "bad_request"),
+    ):
+        if isinstance(exc, kind):
+            return label
+    return "error"
