@@ -295,3 +295,49 @@ def test_cache_reparses_only_changed_files(tmp_path: Path) -> None:
     before = [r for r in first.results if r.constraint_component == pattern]
     after = [r for r in second.results if r.constraint_component == pattern]
     assert len(after) == len(before) - 1
+
+
+def test_wrong_scheme_concept_is_one_result_in_the_data_file(tmp_path: Path) -> None:
+    """An sh:node failure is reported once, where the concept is used — not again (from its
+    nested sh:detail) in the vocabulary file that defines the concept. The file is validated in
+    the context of the curated data, so its link to place:shusha is not reported as dangling."""
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    bad = sites / "wrong-type.ttl"
+    bad.write_text(
+        "@prefix hk: <https://w3id.org/heritage-kg/ontology#> .\n"
+        "@prefix site: <https://w3id.org/heritage-kg/id/site/> .\n"
+        "@prefix place: <https://w3id.org/heritage-kg/id/place/> .\n"
+        "@prefix condition: <https://w3id.org/heritage-kg/vocab/condition/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "site:wrong-type a hk:HeritageSite ;\n"
+        '    rdfs:label "Wrong type"@en ;\n'
+        "    hk:locatedIn place:shusha ;\n"
+        "    hk:siteType condition:ruined .\n",
+        encoding="utf-8",
+    )
+    report = validate_paths([bad], root=ROOT, use_cache=False)
+    assert not report.conforms
+    located = [(r.file, r.line, r.path) for r in report.results]
+    assert located == [(bad, 6, "hk:siteType")], located
+
+
+def test_a_file_alone_reports_its_dangling_links(tmp_path: Path) -> None:
+    site = tmp_path / "lonely.ttl"
+    site.write_text(
+        "@prefix hk: <https://w3id.org/heritage-kg/ontology#> .\n"
+        "@prefix site: <https://w3id.org/heritage-kg/id/site/> .\n"
+        "@prefix place: <https://w3id.org/heritage-kg/id/place/> .\n"
+        "@prefix sitetype: <https://w3id.org/heritage-kg/vocab/site-type/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "site:lonely a hk:HeritageSite ;\n"
+        '    rdfs:label "Lonely"@en ;\n'
+        "    hk:locatedIn place:shusha ;\n"
+        "    hk:siteType sitetype:mosque .\n",
+        encoding="utf-8",
+    )
+    with_context = validate_paths([site], root=ROOT, use_cache=False)
+    alone = validate_paths([site], root=ROOT, use_cache=False, with_context=False)
+    assert with_context.conforms and not with_context.results
+    assert not alone.conforms
+    assert [(r.line, r.path) for r in alone.results] == [(6, "hk:locatedIn")]

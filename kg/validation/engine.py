@@ -60,9 +60,15 @@ def validate_paths(
     shapes_dir: Path | None = None,
     ontology_paths: Sequence[Path] | None = None,
     use_cache: bool = True,
+    with_context: bool = True,
 ) -> ValidationReport:
     """Validate the Turtle files under `paths` (default <root>/data/ttl) against the shapes.
 
+    A maintainer checks the file they are editing, and it links to places, people and sources
+    described in other files. So when `paths` is a part of the curated data (or a file outside
+    it), the rest of `<root>/data/ttl` is validated *with* it as context and only results located
+    in the requested files (or the ontology) are reported — otherwise every link out of the file
+    would be reported as dangling. `with_context=False` validates the files alone.
     Parsed files are cached under `<root>/var/cache/validation/` unless `use_cache` is False.
     The ontology (default `ontology/heritage.ttl` + `ontology/vocab/*.ttl`) is mixed into the data
     graph, as pyshacl's `ont_graph` does, so class hierarchies and concept schemes are visible to
@@ -72,7 +78,14 @@ def validate_paths(
     root = root.resolve()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    data_paths = [f.path for f in discover_files(paths or [root / "data" / "ttl"], root=root)]
+    curated = root / "data" / "ttl"
+    data_paths = [f.path for f in discover_files(paths or [curated], root=root)]
+    requested = set(data_paths)
+    context_paths = (
+        [f.path for f in discover_files([curated], root=root) if f.path not in requested]
+        if with_context and paths and curated.is_dir()
+        else []
+    )
     shape_paths = default_shape_paths(root, shapes_dir)
     ontology = (
         [p.resolve() for p in ontology_paths]
@@ -83,7 +96,7 @@ def validate_paths(
         if not path.is_file():
             raise UserInputError(f"{path}: no such ontology file.")
     cache_dir = root / "var" / "cache" / "validation" if use_cache else None
-    graph_paths = list(dict.fromkeys([*data_paths, *ontology]))
+    graph_paths = list(dict.fromkeys([*data_paths, *context_paths, *ontology]))
     parsed = [load_file(p, cache_dir=cache_dir) for p in graph_paths]
     shapes = [load_file(p, cache_dir=cache_dir) for p in shape_paths]
     data_graph = _graph(parsed)
@@ -103,6 +116,10 @@ def validate_paths(
 
     started = time.perf_counter()
     results = tuple(_present(r, parsed, shapes_graph, root) for r in dict.fromkeys(raw))
+    if context_paths:
+        context = set(context_paths)
+        results = tuple(r for r in results if r.file not in context)
+        conforms = not results
     timings["locate"] = time.perf_counter() - started
     return ValidationReport(
         conforms=conforms,

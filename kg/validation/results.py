@@ -35,8 +35,18 @@ class RawResult:
 
 
 def read_results(results: Graph) -> Iterator[RawResult]:
-    """Every sh:ValidationResult in a pyshacl results graph."""
-    for node in results.subjects(RDF.type, SH.ValidationResult):
+    """The top-level results of a pyshacl report (those linked by `sh:result`).
+
+    Results nested under `sh:detail` (why a value failed an `sh:node`) are explanations of their
+    parent, not results of their own: reporting them again would blame the vocabulary file where
+    the concept is defined instead of the data file that used the wrong concept.
+    """
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        yield from _read(results, results.objects(report, SH.result))
+
+
+def _read(results: Graph, nodes: Iterator[Node]) -> Iterator[RawResult]:
+    for node in nodes:
         messages = sorted(str(m) for m in results.objects(node, SH.resultMessage))
         focus = results.value(node, SH.focusNode)
         shape = results.value(node, SH.sourceShape)
