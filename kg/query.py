@@ -91,9 +91,10 @@ class QueryResult:
 
 def read_query(text_or_path: str) -> str:
     """The query text: the contents of the `.rq` file named, or the argument itself."""
+    if "\n" in text_or_path:  # a file name never spans lines; the query text often does
+        return text_or_path
     candidate = Path(text_or_path)
-    looks_like_file = text_or_path.endswith(".rq") and "\n" not in text_or_path
-    if looks_like_file or (len(text_or_path) < 4096 and candidate.is_file()):
+    if text_or_path.endswith(".rq") or _is_file(candidate):
         try:
             return candidate.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -101,6 +102,14 @@ def read_query(text_or_path: str) -> str:
         except UnicodeDecodeError:
             raise UserInputError(f"{text_or_path}: the query file is not UTF-8.") from None
     return text_or_path
+
+
+def _is_file(candidate: Path) -> bool:
+    """Whether the argument names a file; a long one-line query is simply not a file name."""
+    try:
+        return candidate.is_file()
+    except OSError:  # e.g. ENAMETOOLONG
+        return False
 
 
 def run_query(

@@ -107,3 +107,18 @@ def test_an_invalid_setting_is_a_usage_error(store_dir: Path) -> None:
     assert result.returncode == 2
     assert "KG_QUERY_TIMEOUT_S" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_long_multi_line_query_is_text_not_a_file_name(store_dir: Path) -> None:
+    """A query copied from the docs spans lines and is longer than a file name may be."""
+    query = "SELECT ?site ?label WHERE {\n" + "  # padding\n" * 40 + (
+        "  ?site a hk:HeritageSite ; rdfs:label ?label . FILTER(lang(?label) = \"en\")\n}\n"
+    )
+    result = run_kg_in(store_dir, "query", query, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"site,label\n{FORTRESS},Demo Fortress\n"
+    one_line = "SELECT ?site WHERE { ?site a hk:HeritageSite " + "FILTER(true) " * 30 + "}"
+    assert len(one_line) > 255
+    result = run_kg_in(store_dir, "query", one_line, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"site\n{FORTRESS}\n"
