@@ -69,6 +69,24 @@ class Settings(BaseSettings):
     cache_max_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0, description="memory bound of the result cache"
     )
+    releases_dir: Path = Field(
+        default=Path("var/releases"), description="where `kg release` writes and /dumps/ serves"
+    )
+    public_base_url: str = Field(
+        default="https://w3id.org/heritage-kg/",
+        pattern=r"^https?://[^\s]*/$",
+        description="base of the published addresses written into releases (<base>dumps/…)",
+    )
+    release_license: str = Field(
+        default="https://creativecommons.org/licenses/by/4.0/",
+        description="licence IRI of the released data (the one the ontology declares)",
+    )
+    release_publisher: str = Field(
+        default="https://w3id.org/heritage-kg/", description="IRI of the publisher of releases"
+    )
+    release_publisher_name: str = Field(
+        default="heritage-kg project", description="name of the publisher of releases"
+    )
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> Settings:
@@ -76,6 +94,7 @@ class Settings(BaseSettings):
         root = self.root.resolve()
         object.__setattr__(self, "root", root)
         object.__setattr__(self, "store_dir", _anchor(self.store_dir, root))
+        object.__setattr__(self, "releases_dir", _anchor(self.releases_dir, root))
         object.__setattr__(self, "data_paths", tuple(_anchor(p, root) for p in self.data_paths))
         return self
 
