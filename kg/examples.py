@@ -2,14 +2,14 @@
 
 Each example is one Turtle file, `NNN-slug.ttl`, described the way SIB's sparql-examples describe
 theirs (`sh:SPARQLSelectExecutable` / `…AskExecutable` / `…ConstructExecutable`, `rdfs:label`,
-`rdfs:comment`, `sh:select|ask|construct|describe`, `schema:keywords`, `schema:target`), so the same
+`rdfs:comment`, `sh:select|ask|construct`, `schema:keywords`, `schema:target`), so the same
 files feed the tests, the query editor and the documentation, and tools that read SIB's format read
 ours. The expected result lives beside it in a sidecar, `NNN-slug.expected.<ext>`:
 
 * SELECT → `.expected.tsv`, SPARQL 1.1 TSV exactly as pyoxigraph writes it, compared as text, so
   the order of rows (every example has an `ORDER BY`) is part of the contract;
 * ASK → `.expected.srj`, the SPARQL JSON boolean result;
-* CONSTRUCT / DESCRIBE → `.expected.ttl`, a Turtle graph, compared as a set of triples.
+* CONSTRUCT → `.expected.ttl`, a Turtle graph, compared as a set of triples.
 
 The expected results are produced, when the data changes on purpose, by
 `python -m kg.examples --update`, which runs every example against a store built from
@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from kg.errors import UserInputError
 from kg.namespaces import PREFIXES
+from kg.settings import Settings
 
 __all__ = [
     "EXAMPLES_BASE",
@@ -56,7 +57,7 @@ __all__ = [
     "write_expected",
 ]
 
-QueryKind = Literal["select", "ask", "construct", "describe"]
+QueryKind = Literal["select", "ask", "construct"]
 
 EXAMPLES_BASE: Final = "https://w3id.org/heritage-kg/.well-known/sparql-examples/"
 SCHEMA: Final = "https://schema.org/"
@@ -71,19 +72,16 @@ _KIND_PROPERTY: Final[dict[QueryKind, str]] = {
     "select": SH + "select",
     "ask": SH + "ask",
     "construct": SH + "construct",
-    "describe": SH + "describe",
 }
 _KIND_CLASS: Final[dict[QueryKind, str]] = {
     "select": SH + "SPARQLSelectExecutable",
     "ask": SH + "SPARQLAskExecutable",
     "construct": SH + "SPARQLConstructExecutable",
-    "describe": SH + "SPARQLDescribeExecutable",
 }
 _EXPECTED_SUFFIX: Final[dict[QueryKind, str]] = {
     "select": ".expected.tsv",
     "ask": ".expected.srj",
     "construct": ".expected.ttl",
-    "describe": ".expected.ttl",
 }
 
 
@@ -176,11 +174,13 @@ def load_example(path: Path) -> Example:
             raise ExampleError(f"{path}: needs exactly one non-empty {what}, found {len(found)}.")
         return found[0].strip()
 
+    def one_line(predicate: str, what: str) -> str:
+        # Titles and descriptions are wrapped in the file for reading; joined for display.
+        return " ".join(one_text(predicate, what).split())
+
     kinds = [k for k, p in _KIND_PROPERTY.items() if values(p)]
     if len(kinds) != 1:
-        raise ExampleError(
-            f"{path}: needs exactly one of sh:select, sh:ask, sh:construct, sh:describe."
-        )
+        raise ExampleError(f"{path}: needs exactly one of sh:select, sh:ask, sh:construct.")
     kind = kinds[0]
     types = {v.value for v in values(RDF_TYPE.value) if isinstance(v, ox.NamedNode)}
     for needed in (SH + "SPARQLExecutable", _KIND_CLASS[kind]):
@@ -193,8 +193,8 @@ def load_example(path: Path) -> Example:
         id=example_id,
         iri=subject.value,
         path=path,
-        title=one_text(RDFS + "label", "rdfs:label (the title)"),
-        description=one_text(RDFS + "comment", "rdfs:comment (the description)"),
+        title=one_line(RDFS + "label", "rdfs:label (the title)"),
+        description=one_line(RDFS + "comment", "rdfs:comment (the description)"),
         keywords=tuple(v.value for v in values(SCHEMA + "keywords") if isinstance(v, ox.Literal)),
         kind=kind,
         query=query + "\n",
@@ -225,15 +225,32 @@ def render_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples)
 
 
 def _turtle(triples: Sequence[ox.Triple]) -> str:
-    """Sorted triples as Turtle with the canonical prefixes, for a readable, stable sidecar."""
+    """Sorted triples as Turtle with the canonical prefixes they use, for a stable sidecar.
+
+    pyoxigraph writes `@prefix` lines in no fixed order, so they are sorted here; the triples come
+    in sorted, which fixes the order of the body.
+    """
+    iris = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    used = {p: ns for p, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
     out = io.BytesIO()
-    ox.serialize(triples, out, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    return out.getvalue().decode("utf-8")
+    ox.serialize(triples, out, ox.RdfFormat.TURTLE, prefixes=used)
+    lines = out.getvalue().decode("utf-8").splitlines(keepends=True)
+    header = sorted(line for line in lines if line.startswith("@prefix "))
+    body = [line for line in lines if not line.startswith("@prefix ")]
+    return "".join(header + body)
 
 
 def _graph(text: str) -> set[ox.Triple]:
     """The triples of a Turtle text; blank nodes are not comparable and are refused."""
-    triples = set(ox.parse(text, ox.RdfFormat.TURTLE))
+    try:
+        triples = set(ox.parse(text, ox.RdfFormat.TURTLE))
+    except SyntaxError as exc:
+        raise ExampleError(f"an expected CONSTRUCT result is not valid Turtle: {exc}") from None
     for t in triples:
         if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
             raise ExampleError(
@@ -247,7 +264,7 @@ def check_example(example: Example, store: ox.Store) -> ExampleMismatch | None:
     """Run the example; None if it gives exactly its expected result, else the mismatch."""
     actual = run_example(example, store)
     expected = example.expected if example.expected is not None else ""
-    if example.kind in ("construct", "describe") and example.expected is not None:
+    if example.kind == "construct" and example.expected is not None:
         if _graph(actual) == _graph(expected):
             return None
     elif actual == expected:
@@ -292,13 +309,12 @@ def reference_store(data_paths: Sequence[Path], *, root: Path) -> Iterator[ox.St
             del store
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None) -> int:
     """`python -m kg.examples [--update]`: check (or regenerate) every expected result.
 
-    Exit 0 when all examples give their expected result (or after updating), 1 otherwise.
+    Exit 0 when all examples give their expected result (or after updating), 1 otherwise. The
+    examples are `queries/` under `settings.root`; the data is `settings.data_paths`.
     """
-    from kg.settings import Settings
-
     parser = argparse.ArgumentParser(
         prog="python -m kg.examples",
         description="Check the example queries in queries/ against the curated data.",
@@ -309,7 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="rewrite each example's expected-result sidecar from the current data",
     )
     args = parser.parse_args(argv)
-    settings = Settings()
+    if settings is None:
+        settings = Settings()
     examples = load_examples(default_directory(settings.root))
     failed = 0
     with reference_store(settings.data_paths, root=settings.root) as store:
