@@ -159,6 +159,14 @@ def validate(
     fmt: Annotated[
         ValidationFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ValidationFormat.text,
+    context: Annotated[
+        bool,
+        typer.Option(
+            "--context/--no-context",
+            help="Load the rest of data/ttl/ beside the given paths, so links into it resolve; "
+            "only the given files' results are reported.",
+        ),
+    ] = True,
 ) -> None:
     """Check the data against the SHACL shapes in ontology/shapes/.
 
@@ -168,7 +176,7 @@ def validate(
     from kg.validation import render, validate_paths
 
     settings = _settings_of(ctx)
-    report = validate_paths(list(paths or []), root=settings.root)
+    report = validate_paths(list(paths or []), root=settings.root, with_context=context)
     rendered = render(report, fmt.value)
     sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
     sys.stdout.flush()
@@ -246,3 +254,73 @@ def stats(ctx: typer.Context) -> None:
             "add prov:wasDerivedFrom [ a hk:Citation ; hk:citedSource … ] to each."
         )
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def synth(
+    ctx: typer.Context,
+    sites: Annotated[int, typer.Option("--sites", min=1, help="How many heritage sites.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (new, empty, or a "
+                                      "previous `kg synth` output, which is replaced).")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    violations: Annotated[
+        float,
+        typer.Option("--violations", min=0.0, max=1.0,
+                     help="Share of sites given one deliberate SHACL violation each "
+                     "(counted in synth-manifest.json)."),
+    ] = 0.0,
+) -> None:
+    """Write synthetic heritage data (for benchmarks and tests) in data/ttl/'s layout.
+
+    Every entity is marked synthetic (IRI slugs `synth-…`, labels "Synthetic …"); the output
+    conforms to ontology/shapes/ apart from the counted deliberate violations.
+    """
+    from kg.synth import synthesize
+
+    settings = _settings_of(ctx)
+    report = synthesize(out, sites=sites, seed=seed, violations=violations,
+                        vocab_dir=settings.root / "ontology" / "vocab")
+    rate = report.triples / report.seconds if report.seconds > 0 else 0.0
+    _err.print(
+        f"Wrote {report.triples:,} triples in {report.files:,} files to {report.out_dir} in "
+        f"{report.seconds:.2f} s ({rate:,.0f} triples/s); {report.violations:,} deliberate "
+        "violation(s)."
+    )
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (KG_HOST, default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on, 0 for any free one (KG_PORT).")
+    ] = None,
+) -> None:
+    """Serve the live store: SPARQL 1.1 Protocol at /sparql, and /update and /store for the admin.
+
+    Queries are public and read-only; writes need KG_ADMIN_TOKEN as a bearer token. Stop with
+    Ctrl-C.
+    """
+    import uvicorn
+
+    from kg.web.app import create_app
+
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    try:
+        settings = Settings(**overrides) if overrides else _settings_of(ctx)
+    except ValidationError as exc:
+        raise UserInputError(f"Invalid setting: {exc.errors()[0]['msg']}.") from None
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
