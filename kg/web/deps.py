@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the settings, the query service and the admin-token check.
+
+Handlers declare what they need (`settings: SettingsDep`, `service: ServiceDep`, `_: AdminDep`)
+and never reach into `app.state` themselves, so a test can build an app with any settings.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kg.errors import AuthError
+from kg.settings import Settings
+from kg.web.service import QueryService
+
+__all__ = ["AdminDep", "ServiceDep", "SettingsDep", "get_service", "get_settings", "require_admin"]
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def get_service(request: Request) -> QueryService:
+    """The app's one query service (started in the lifespan)."""
+    service = request.app.state.query_service
+    assert isinstance(service, QueryService)
+    return service
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ServiceDep = Annotated[QueryService, Depends(get_service)]
+
+
+def require_admin(request: Request, settings: SettingsDep) -> None:
+    """Let a write through only with `Authorization: Bearer <KG_ADMIN_TOKEN>`; else `AuthError`.
+
+    The token is compared in constant time (`hmac.compare_digest`) so response timing says
+    nothing about how much of a guess was right. Without a configured token writes are disabled,
+    except under the loopback-only test switch `open_writes_for_tests`.
+    """
+    if settings.open_writes_for_tests:
+        return
+    if settings.admin_token is None:
+        raise AuthError("Writes are disabled on this endpoint (no KG_ADMIN_TOKEN is configured).")
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    expected = settings.admin_token.get_secret_value().encode()
+    given = credentials.strip().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given, expected):
+        raise AuthError("This operation needs the admin bearer token (Authorization: Bearer …).")
+
+
+AdminDep = Annotated[None, Depends(require_admin)]
