@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import CLI_FIXTURES, RunKg
+from conftest import CLI_FIXTURES, ROOT, RunKg
 
 VALIDATE = CLI_FIXTURES / "validate"
 
@@ -38,3 +38,15 @@ def test_a_parse_error_or_a_bad_option_exits_2(run_kg: RunKg) -> None:
     assert "Traceback" not in parse_error.stderr
     bad_option = run_kg("validate", "--format", "xml")
     assert bad_option.returncode == 2
+
+
+def test_one_curated_file_is_validated_in_the_context_of_the_rest(run_kg: RunKg) -> None:
+    """A site links to places and sources in other files: in context it conforms; alone, every
+    such link is reported (and still located in the site's file)."""
+    site = ROOT / "data" / "ttl" / "sites" / "erivan-fortress.ttl"
+    in_context = run_kg("validate", site)
+    assert in_context.returncode == 0, in_context.stdout + in_context.stderr
+    alone = run_kg("validate", "--no-context", site, "--format", "json")
+    assert alone.returncode == 1
+    files = {r["file"] for r in json.loads(alone.stdout)["results"]}
+    assert files == {"data/ttl/sites/erivan-fortress.ttl"}, files
