@@ -90,10 +90,20 @@ class QueryResult:
 
 
 def read_query(text_or_path: str) -> str:
-    """The query text: the contents of the `.rq` file named, or the argument itself."""
+    """The query text: the `.rq` file named, the query of the example file named, or the argument.
+
+    An example of `queries/` (`NNN-slug.ttl`, see `kg.examples`) runs as it is, so a scholar can
+    try any example from the command line exactly as CI checks it.
+    """
     if "\n" in text_or_path:  # a file name never spans lines; the query text often does
         return text_or_path
     candidate = Path(text_or_path)
+    if text_or_path.endswith(".ttl"):
+        from kg.examples import load_example  # only needed for example files
+
+        if not _is_file(candidate):
+            raise UserInputError(f"{text_or_path}: no such example file.")
+        return load_example(candidate).query
     if text_or_path.endswith(".rq") or _is_file(candidate):
         try:
             return candidate.read_text(encoding="utf-8")

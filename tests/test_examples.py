@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_kg_in
 
 from kg.examples import (
     UPDATE_COMMAND,
@@ -298,3 +298,46 @@ def test_update_command_writes_and_then_checks(
     assert "updated  001-sites" in capsys.readouterr().out
     assert main([], settings=settings) == 0
     assert "ok        001-sites" in capsys.readouterr().out
+
+
+# --- `kg query FILE.ttl` runs an example as CI checks it --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def curated_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A live store of the curated data built by `kg load`, for the CLI."""
+    store = tmp_path_factory.mktemp("examples-cli") / "store"
+    result = run_kg_in(store, "load")
+    assert result.returncode == 0, result.stderr
+    return store
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("013-people-and-the-sites-they-are-linked-to.ttl", "tsv"),
+        ("026-every-statement-cites-a-source.ttl", "json"),
+    ],
+)
+def test_kg_query_runs_an_example_file(curated_store_dir: Path, name: str, fmt: str) -> None:
+    example = load_example(QUERIES / name)
+    result = run_kg_in(curated_store_dir, "query", QUERIES / name, "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (example.expected or "").strip()
+
+
+def test_kg_query_runs_a_construct_example(curated_store_dir: Path) -> None:
+    example = load_example(QUERIES / "027-architects-and-their-sites-graph.ttl")
+    result = run_kg_in(curated_store_dir, "query", example.path, "--format", "ntriples")
+    assert result.returncode == 0, result.stderr
+    got = set(ox.parse(result.stdout, ox.RdfFormat.N_TRIPLES))
+    assert got == set(ox.parse(example.expected or "", ox.RdfFormat.TURTLE))
+
+
+def test_kg_query_refuses_a_turtle_file_that_is_not_an_example(curated_store_dir: Path) -> None:
+    result = run_kg_in(curated_store_dir, "query", ROOT / "ontology" / "heritage.ttl")
+    assert result.returncode == 2
+    assert "NNN-slug.ttl" in result.stderr
+    result = run_kg_in(curated_store_dir, "query", QUERIES / "999-missing.ttl")
+    assert result.returncode == 2
+    assert "no such example file" in result.stderr
