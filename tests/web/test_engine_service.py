@@ -231,10 +231,10 @@ def test_cache_hits_etags_and_conditional_answers(service: QueryService) -> None
 
 
 def test_answers_follow_store_swaps_without_failures(tmp_path: Path) -> None:
-    """4 client threads × 50 queries while `kg load` swaps the store three times: no failure.
+    """4 client threads x 50 queries while `kg load` swaps the store three times: no failure.
 
-    Each swap runs while the clients are querying; after it, every client's next answer comes
-    from the new store, and nothing else is ever seen than the old or the new marker.
+    Each swap runs while the clients are querying; once it has finished, no client ever sees
+    the store before it again.
     """
     store_dir = tmp_path / "store"
     build_store(store_dir, tmp_path / "data", "v0")
