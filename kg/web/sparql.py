@@ -10,12 +10,13 @@ A GET without a query answers the SPARQL Service Description of this endpoint.
 from __future__ import annotations
 
 import math
+import re
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kg.errors import NotAcceptableError, ProtocolError, UserInputError
+from kg.errors import NotAcceptableError, ProtocolError, QuerySyntaxError, UserInputError
 from kg.settings import Settings
 from kg.web.deps import ServiceDep, SettingsDep
 from kg.web.negotiation import (
@@ -34,6 +35,7 @@ router = APIRouter(tags=["sparql"])
 SPARQL_QUERY = "application/sparql-query"
 _CONTENT_TYPES = {f.media_type: f.content_type for f in (*ResultFormat, *GraphFormat)}
 
+_LINE = re.compile(r"(\bline )(\d+)")
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS = "http://www.w3.org/ns/formats/"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -67,15 +69,19 @@ async def sparql(request: Request, service: ServiceDep, settings: SettingsDep) -
             raise ProtocolError("No query: give a query parameter or a SPARQL body.")
         return service_description(str(request.url_for("sparql")), accept, fmt_param, settings)
     formats = _format_choice(accept, fmt_param)
-    answer = await run_in_threadpool(
-        service.answer,
-        query,
-        accept=formats,
-        default_graph_uris=params.all("default-graph-uri"),
-        named_graph_uris=params.all("named-graph-uri"),
-        timeout_s=_timeout(params.one("timeout")),
-        if_none_match=request.headers.get("if-none-match"),
-    )
+    try:
+        answer = await run_in_threadpool(
+            service.answer,
+            # Relative IRIs resolve against this endpoint (the protocol lets the service choose).
+            f"BASE <{request.url_for('sparql')}>\n{query}",
+            accept=formats,
+            default_graph_uris=params.all("default-graph-uri"),
+            named_graph_uris=params.all("named-graph-uri"),
+            timeout_s=_timeout(params.one("timeout")),
+            if_none_match=request.headers.get("if-none-match"),
+        )
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(_LINE.sub(_one_line_up, str(exc))) from None
     headers = {
         "ETag": answer.etag,
         "Vary": "Accept",
@@ -85,6 +91,11 @@ async def sparql(request: Request, service: ServiceDep, settings: SettingsDep) -
         return Response(status_code=304, headers=headers)
     content_type = _CONTENT_TYPES.get(answer.media_type, answer.media_type)
     return Response(answer.body, answer.status, media_type=content_type, headers=headers)
+
+
+def _one_line_up(match: re.Match[str]) -> str:
+    """Undo the one line the BASE declaration added, so positions refer to the user's text."""
+    return f"{match[1]}{int(match[2]) - 1}"
 
 
 def _format_choice(accept: str | None, fmt_param: str | None) -> FormatChoice:

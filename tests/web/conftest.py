@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer, launch, load_store
+from live_server import SUMMARY, LiveServer, launch, load_store
 
 StartServer = Callable[..., LiveServer]
 
@@ -52,3 +52,9 @@ def server(loaded_store: Path) -> Iterator[LiveServer]:
     live = launch(loaded_store)
     yield live
     live.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the conformance pass counts the W3C runners recorded."""
+    for line in SUMMARY:
+        terminalreporter.write_line(line)

@@ -25,6 +25,7 @@ WEB_DATA = ROOT / "tests" / "fixtures" / "cli" / "good"
 ADMIN_TOKEN = "test-admin-token-0123456789"
 _LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 _STARTUP_S = 60.0
+SUMMARY: list[str] = []  # lines for the end of the run (conformance pass counts)
 
 
 @dataclass
