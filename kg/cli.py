@@ -257,6 +257,52 @@ def stats(ctx: typer.Context) -> None:
 
 
 @app.command()
+def release(
+    ctx: typer.Context,
+    version: Annotated[
+        str | None,
+        typer.Option(help="Release version (letters, digits, . _ -). Default: the UTC time."),
+    ] = None,
+    validate: Annotated[
+        bool, typer.Option(help="Run the SHACL shapes over the release (slow on large data).")
+    ] = True,
+) -> None:
+    """Write a release of the live store to KG_RELEASES_DIR/<version>/ and make it `latest`.
+
+    Dumps (N-Quads, TriG, per-kind Turtle, compacted JSON-LD), VoID + DCAT, SHA256SUMS, the SHACL
+    report, and the changes since the previous release (quads and per-entity activities).
+    """
+    from kg.release import ReleaseOptions, make_release
+
+    settings = _settings_of(ctx)
+    report = make_release(
+        ReleaseOptions(
+            store_dir=settings.store_dir,
+            releases_dir=settings.releases_dir,
+            project_root=settings.root,
+            base_url=settings.public_base_url,
+            license_iri=settings.release_license,
+            publisher_iri=settings.release_publisher,
+            publisher_name=settings.release_publisher_name,
+            version=version,
+            validate=validate,
+        )
+    )
+    c = report.changes
+    verdict = "not validated" if report.validation is None else (
+        "conforms" if report.validation.conforms else
+        f"does NOT conform ({report.validation.results} results)"
+    )
+    _err.print(
+        f"Release {report.version}: {report.triples:,} quads, {report.entities:,} entities, "
+        f"{verdict}; since {report.previous or 'nothing'}: +{c.added_quads:,}/-{c.removed_quads:,} "
+        f"quads, {c.created:,} created, {c.updated:,} updated, {c.deleted:,} deleted; "
+        f"{sum(size for _, size in report.files):,} bytes in {report.seconds:.1f} s "
+        f"→ {report.directory}"
+    )
+
+
+@app.command()
 def synth(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option("--sites", min=1, help="How many heritage sites.")],
