@@ -31,7 +31,7 @@ from kg.errors import (
     UserInputError,
 )
 from kg.settings import Settings, is_loopback
-from kg.web import graph_store, ops, sparql, update
+from kg.web import dumps, graph_store, ops, sparql, update
 from kg.web.limits import BodySizeLimit
 from kg.web.service import QueryService
 
@@ -43,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     update.router,
     graph_store.router,
     ops.router,
+    dumps.router,
 )
 
 # Most specific first: the first class an error is an instance of decides its status.
