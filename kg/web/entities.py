@@ -276,7 +276,8 @@ def exists(answer: Answerer, iri: str) -> bool:
 
 
 def construct_query(iri: str) -> str:
-    """The CONSTRUCT behind an entity's data: its triples, their blank nodes, its statements.
+    """The CONSTRUCT behind an entity's data: its triples, the events about it, the statements
+    about both, and their blank nodes (citations, time spans, geometry).
 
     The same text is offered in the query editor ("open this page's data"), so a reader can
     start from exactly what the page was made of.
@@ -289,7 +290,10 @@ def construct_query(iri: str) -> str:
   ?o2 ?p3 ?o3 .
 }}
 WHERE {{
-  {{ BIND(<{iri}> AS ?s) }} UNION {{ ?s rdf:subject <{iri}> ; a hk:Statement }}
+  {{ BIND(<{iri}> AS ?s) }}
+  UNION {{ ?s rdf:subject <{iri}> ; a hk:Statement }}
+  UNION {{ ?s hk:concerns <{iri}> ; a hk:Event }}
+  UNION {{ ?event hk:concerns <{iri}> . ?s rdf:subject ?event ; a hk:Statement }}
   ?s ?p ?o .
   OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 .
              OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 }} }}

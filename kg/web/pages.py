@@ -282,9 +282,15 @@ def _graph(answer: Answerer, query: str, fmt: GraphFormat, settings: Settings) -
 
     graph = rdflib.Graph()
     graph.parse(data=answer(query, "application/n-triples"), format="nt")
-    context = json.loads(
-        (settings.root / "ontology" / "context.jsonld").read_text(encoding="utf-8")
-    )["@context"]
+    # The prefixes of our context, not its term definitions: rdflib 7.6 compacting with the full
+    # context drops blank-node triples (citations, geometry) that a reader would then miss.
+    context = {
+        name: value
+        for name, value in json.loads(
+            (settings.root / "ontology" / "context.jsonld").read_text(encoding="utf-8")
+        )["@context"].items()
+        if isinstance(value, str) and value.endswith(("/", "#"))
+    }
     return graph.serialize(format="json-ld", context=context, auto_compact=True).encode()
 
 
