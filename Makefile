@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 UV := $(PYTHON) -m uv
 BIN := .venv/bin
 
-.PHONY: run test install load serve lint typecheck pytest
+.PHONY: run test install load serve lint typecheck pytest bench bench-tools
 
 run: install load serve
 
@@ -33,10 +33,18 @@ serve:
 	fi
 
 lint:
-	$(BIN)/ruff check kg tests
+	$(BIN)/ruff check kg tests bench
 
 typecheck:
-	$(BIN)/mypy --strict kg
+	$(BIN)/mypy --strict kg bench
 
 pytest:
 	$(BIN)/pytest
+
+# The benchmark suite (bench/): prints a table and writes BENCHMARKS.md; BENCH_ARGS=--quick for a
+# small run. Its HTTP load generator, wrk, is a Debian package, installed only when missing.
+bench: install bench-tools
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { apt-get update && apt-get install -y wrk; }

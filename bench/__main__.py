@@ -1,0 +1,5 @@
+"""`python -m bench`: run the suite (see bench.suite)."""
+
+from bench.suite import main
+
+raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""query: `kg serve` vs `oxigraph serve-read-only` (and a bare FastAPI ceiling), 8 clients.
+
+Both servers hold the same quads: the store `kg load` builds (ontology + synthetic data + the
+truthy layer) is dumped to N-Quads and loaded into Oxigraph, which serves it with
+`--union-default-graph` (kg's default graph is the union too). Three workloads, each replayed by
+the same load generator with the same request list on every server:
+
+(a) heavy — aggregates and joins over the whole graph, parametrised by site type, every request a
+    different query text (so no result cache can help: this measures evaluation);
+(b) look-ups — `SELECT ?p ?o WHERE { <entity> ?p ?o }`, each entity once (cycling only if the run
+    outlasts the entity list); the bare FastAPI constant endpoint is the ceiling;
+(c) scholar mix — the queries/ examples (SELECT and ASK) and entity pages, drawn with a Zipf law
+    (a few very popular, a long tail), clients sending If-None-Match with the ETag they last saw.
+    For Oxigraph an "entity page" is the look-up query (it has no pages).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bench.data import Dataset
+from bench.load_gen import Throughput, drive
+from bench.proc import ROOT, VENV_BIN, median, run
+from bench.rows import Row
+from bench.servers import free_port, serving
+from kg.examples import load_examples
+from kg.namespaces import sparql_prologue
+from kg.store import require_store
+
+__all__ = ["QuerySettings", "bench_query"]
+
+_HEAVY = (
+    """SELECT ?condition (COUNT(DISTINCT ?site) AS ?sites) WHERE {
+  ?site hk:siteType sitetype:TYPE .
+  ?st rdf:subject ?site ; rdf:predicate hk:condition ; rdf:object ?condition ; hk:rank ?rank .
+  FILTER (?rank != rank:deprecated) } GROUP BY ?condition ORDER BY DESC(?sites)""",
+    """SELECT ?site (MIN(?earliest) AS ?built) WHERE {
+  ?site hk:siteType sitetype:TYPE .
+  ?event hk:concerns ?site ; hk:eventType eventtype:construction .
+  ?st rdf:subject ?event ; rdf:predicate hk:timespan ; rdf:object ?span .
+  ?span hk:earliest ?earliest } GROUP BY ?site ORDER BY ?built LIMIT 20""",
+    """SELECT ?type (COUNT(*) AS ?citations) WHERE {
+  ?site hk:siteType sitetype:TYPE .
+  ?st rdf:subject ?site ; prov:wasDerivedFrom ?citation .
+  ?citation hk:citedSource ?source . ?source hk:sourceType ?type }
+GROUP BY ?type ORDER BY DESC(?citations)""",
+    """SELECT ?property (COUNT(*) AS ?pairs) WHERE {
+  ?a hk:contradicts ?b ; rdf:predicate ?property ; rdf:subject ?subject .
+  { ?subject hk:siteType sitetype:TYPE } UNION { ?subject hk:concerns/hk:siteType sitetype:TYPE }
+} GROUP BY ?property""",
+    """SELECT ?script (COUNT(DISTINCT ?name) AS ?names) WHERE {
+  ?site hk:siteType sitetype:TYPE ; hk:locatedIn/hk:withinPlace* ?place .
+  ?place hk:hasName ?name . ?name hk:script ?script } GROUP BY ?script ORDER BY ?script""",
+)
+_LOOKUP = "SELECT ?p ?o WHERE { <IRI> ?p ?o }"
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySettings:
+    """How long and how hard to drive each server."""
+
+    clients: int
+    seconds: float
+    max_requests: int
+    repeat: int
+    use_wrk: bool
+
+
+def _sparql_path(endpoint: str, query: str) -> str:
+    return f"{endpoint}?query={urllib.parse.quote(query, safe='')}"
+
+
+def _prepare(data: Dataset, work: Path) -> tuple[Path, Path, list[str]]:
+    """Build kg's store, copy its quads into an Oxigraph store; list the synthetic entities."""
+    kg_store = work / "query-kg-store"
+    ox_store = work / "query-oxigraph-store"
+    for directory in (kg_store, ox_store):
+        shutil.rmtree(directory, ignore_errors=True)
+    run([VENV_BIN / "kg", "load", ROOT / "ontology", data.directory],
+        env={"KG_STORE_DIR": str(kg_store)}).check("kg load (query bench)")
+    quads = work / "query-dump.nq"
+    store = ox.Store.read_only(str(require_store(kg_store)))
+    store.dump(str(quads), ox.RdfFormat.N_QUADS)
+    result = store.query(
+        "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s a ?t } FILTER (isIRI(?s) && "
+        "CONTAINS(STR(?s), '/id/') && CONTAINS(STR(?s), '/synth-')) } ORDER BY ?s")
+    assert isinstance(result, ox.QuerySolutions)
+    entities = [str(row[0].value) for row in result if row[0] is not None]
+    del store
+    run([VENV_BIN / "oxigraph", "load", "--location", ox_store, "--file", quads]).check(
+        "oxigraph load (query bench)")
+    quads.unlink()
+    return kg_store, ox_store, entities
+
+
+def _workloads(endpoint: str, entities: list[str], *, pages: bool,
+               site_types: list[str]) -> dict[str, tuple[list[str], bool]]:
+    """Request paths of each workload for one server, and whether to send If-None-Match."""
+    prologue = sparql_prologue()
+    heavy = [
+        _sparql_path(endpoint, f"{prologue}# request {i}\n"
+                     + _HEAVY[i % len(_HEAVY)].replace("TYPE", site_types[i // len(_HEAVY)
+                                                                         % len(site_types)]))
+        for i in range(2000)
+    ]
+    lookups = [_sparql_path(endpoint, _LOOKUP.replace("IRI", iri)) for iri in entities]
+    rng = random.Random(20261123)
+    examples = [e for e in load_examples(ROOT / "queries") if e.kind in ("select", "ask")]
+    pool = [_sparql_path(endpoint, e.query) for e in examples]
+    for iri in rng.sample(entities, min(200, len(entities))):
+        if pages:
+            pool.append(urllib.parse.urlsplit(iri).path.removeprefix("/heritage-kg"))
+        else:
+            pool.append(_sparql_path(endpoint, _LOOKUP.replace("IRI", iri)))
+    rng.shuffle(pool)
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(pool))]
+    mix = rng.choices(pool, weights=weights, k=20_000)
+    return {"heavy": (heavy, False), "lookups": (lookups, False), "mix": (mix, True)}
+
+
+def _measure(port: int, paths: list[str], work: Path, settings: QuerySettings,
+             conditional: bool) -> Throughput:
+    drive(port, paths[:50], work, clients=2, seconds=1, max_requests=50, use_wrk=False)  # warm
+    runs = [drive(port, paths, work, clients=settings.clients, seconds=settings.seconds,
+                  max_requests=settings.max_requests, conditional=conditional,
+                  use_wrk=settings.use_wrk) for _ in range(settings.repeat)]
+    middle = median([r.per_second for r in runs])
+    return min(runs, key=lambda r: abs(r.per_second - middle))
+
+
+def bench_query(data: Dataset, work: Path, settings: QuerySettings) -> list[Row]:
+    """Run the three workloads against Oxigraph, kg serve and the FastAPI ceiling."""
+    kg_store, ox_store, entities = _prepare(data, work)
+    site_types = _site_types()
+    results: dict[str, dict[str, Throughput]] = {}
+
+    port = free_port()
+    with serving([VENV_BIN / "oxigraph", "serve-read-only", "--location", ox_store, "--bind",
+                  f"127.0.0.1:{port}", "--union-default-graph"], port, "/query?query=ASK%7B%7D",
+                 work / "oxigraph-serve.log"):
+        loads = _workloads("/query", entities, pages=False, site_types=site_types)
+        results["oxigraph"] = {name: _measure(port, paths, work, settings, conditional)
+                               for name, (paths, conditional) in loads.items()}
+    port = free_port()
+    with serving([VENV_BIN / "kg", "serve", "--port", str(port)], port, "/health",
+                 work / "kg-serve.log", env={"KG_STORE_DIR": str(kg_store)}):
+        loads = _workloads("/sparql", entities, pages=True, site_types=site_types)
+        results["kg"] = {name: _measure(port, paths, work, settings, conditional)
+                         for name, (paths, conditional) in loads.items()}
+    port = free_port()
+    with serving([VENV_BIN / "python", "-m", "bench.ceiling", str(port)], port, "/constant",
+                 work / "ceiling.log"):
+        ceiling = _measure(port, ["/constant"], work, settings, False)
+    shutil.rmtree(kg_store, ignore_errors=True)
+    shutil.rmtree(ox_store, ignore_errors=True)
+    return _rows(data, results, ceiling)
+
+
+def _site_types() -> list[str]:
+    concepts = ox.Store()
+    concepts.load(path=ROOT / "ontology" / "vocab" / "site-type.ttl", format=ox.RdfFormat.TURTLE)
+    result = concepts.query(
+        "SELECT ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> ?s } ORDER BY ?c")
+    assert isinstance(result, ox.QuerySolutions)
+    return [str(row[0].value).rsplit("/", 1)[-1] for row in result if row[0] is not None]
+
+
+def _rows(data: Dataset, results: dict[str, dict[str, Throughput]],
+          ceiling: Throughput) -> list[Row]:
+    rows = []
+    for name, label, factor in (
+        ("heavy", "(a) heavy queries (joins, aggregates)", 0.9),
+        ("lookups", "(b) unique entity look-ups", 0.0),
+        ("mix", "(c) scholar mix (Zipf, conditional)", 2.0),
+    ):
+        ours, theirs = results["kg"][name], results["oxigraph"][name]
+        row = Row("query", data.label, label, "req/s", ours.per_second, theirs.per_second,
+                  "kg serve", "oxigraph serve", target=f">= {factor}x" if factor else "")
+        row.extra = {"p50 ms (kg / oxigraph)": f"{ours.p50_ms:.1f} / {theirs.p50_ms:.1f}",
+                     "p99 ms (kg / oxigraph)": f"{ours.p99_ms:.1f} / {theirs.p99_ms:.1f}"}
+        row.notes.append(f"{ours.requests:,} / {theirs.requests:,} requests "
+                         f"({ours.driver}); failures {ours.failures} / {theirs.failures}")
+        if factor:
+            row.met = row.ratio is not None and row.ratio >= factor
+        rows.append(row)
+        if name == "lookups":
+            versus = Row("query", data.label, "(b) look-ups vs bare FastAPI constant", "req/s",
+                         ours.per_second, ceiling.per_second, "kg serve", "FastAPI constant",
+                         target=">= 0.7x")
+            versus.met = versus.ratio is not None and versus.ratio >= 0.7
+            versus.extra = {"p50 ms (kg / ceiling)": f"{ours.p50_ms:.1f} / {ceiling.p50_ms:.1f}",
+                            "p99 ms (kg / ceiling)": f"{ours.p99_ms:.1f} / {ceiling.p99_ms:.1f}"}
+            rows.append(versus)
+    return rows

@@ -1,0 +1,135 @@
+"""The suite's one command: `python -m bench [--quick] [--sizes 100k,1M,10M] …`.
+
+For each size: generate the data (`kg synth`), then load, validate, query and release, each
+comparison with both sides on the same data in this run. Prints the table and writes the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.data import QUICK_VIOLATIONS, VIOLATIONS, Dataset, dataset
+from bench.load import bench_load
+from bench.proc import ROOT
+from bench.query import QuerySettings, bench_query
+from bench.release import bench_release, release_available
+from bench.report import machine, markdown, table, versions
+from bench.rows import Row
+from bench.validate import ValidateState, bench_validate
+
+__all__ = ["main"]
+
+SIZES = {"none": 0, "quick": 5_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000,
+         "10M": 10_000_000}
+SECTIONS = ("load", "validate", "query", "release")
+_PREFACE = """Produced by `make bench` (`python -m bench`); `python -m bench --quick` is the small
+version CI runs as a test. Every comparison runs both sides in the same run, on the same data:
+synthetic heritage data written by `kg synth` (deterministic, seed in the settings below; 1% of
+the sites — 40% in the quick run — carry one deliberate SHACL violation each). Times are
+wall-clock seconds of whole commands, medians of the repeats; peak memory is the kernel's maximum resident set size of the
+command (and the children it waited for). Ratios are ours/theirs for rates and theirs/ours for
+times, so a ratio above 1 always means heritage-kg is ahead.
+"""
+
+
+def _args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny data, one repeat, one-second query runs (what CI runs)")
+    parser.add_argument("--sizes", help="comma-separated sizes: " + ", ".join(SIZES))
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help="comma-separated: " + ", ".join(SECTIONS))
+    parser.add_argument("--repeat", type=int, help="runs per measurement (median)")
+    parser.add_argument("--query-seconds", type=float, help="duration of one query run")
+    parser.add_argument("--pyshacl-up-to", default=None, choices=list(SIZES),
+                        help="largest size at which plain pyshacl runs (bigger: extrapolated; "
+                        "none: never)")
+    parser.add_argument("--validate-repeat-up-to", default="100k", choices=list(SIZES),
+                        help="largest size at which kg validate is repeated (bigger: once)")
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench",
+                        help="scratch directory (data, stores)")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--analysis", type=Path, default=ROOT / "bench" / "analysis.md",
+                        help="hand-written notes appended to the report, if the file exists")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the suite; 0 when every measurement ran (targets met or not)."""
+    args = _args(argv)
+    sizes = (args.sizes or ("quick" if args.quick else "100k,1M")).split(",")
+    unknown = [s for s in sizes if s not in SIZES or s == "none"]
+    if unknown:
+        raise SystemExit(f"unknown size(s) {unknown}; choose from {list(SIZES)}")
+    sections = args.sections.split(",")
+    repeat = args.repeat or (1 if args.quick else 3)
+    pyshacl_up_to = args.pyshacl_up_to or ("quick" if args.quick else "100k")
+    query = QuerySettings(clients=8, seconds=args.query_seconds or (1.0 if args.quick else 10.0),
+                          max_requests=2_000 if args.quick else 10_000_000, repeat=repeat,
+                          use_wrk=not args.quick)
+    args.work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    rows: list[Row] = []
+    state = ValidateState()
+    for label in sizes:
+        data = dataset(label, SIZES[label], args.work,
+                       violations=QUICK_VIOLATIONS if label == "quick" else VIOLATIONS)
+        rows.append(_synth_row(data))
+        print(f"[bench] {label}: {data.triples:,} triples in {data.files:,} files", flush=True)
+        if "load" in sections:
+            rows += bench_load(data, args.work, repeat)
+            print(f"[bench] {label}: load done", flush=True)
+        if "validate" in sections:
+            repeat_validate = SIZES[label] <= SIZES[args.validate_repeat_up_to]
+            rows += bench_validate(data, args.work, repeat if repeat_validate else 1,
+                                   run_pyshacl=SIZES[label] <= SIZES[pyshacl_up_to], state=state)
+            print(f"[bench] {label}: validate done", flush=True)
+        if "query" in sections:
+            rows += bench_query(data, args.work, query)
+            print(f"[bench] {label}: query done", flush=True)
+        if "release" in sections:
+            rows += bench_release(data, args.work, repeat) if release_available() else [
+                _missing("release", label, "`kg release` is not available in this checkout")]
+            print(f"[bench] {label}: release done", flush=True)
+        shutil.rmtree(data.directory, ignore_errors=True)
+    text = table(rows)
+    print(text)
+    settings = {
+        "sizes": ", ".join(sizes),
+        "sections": ", ".join(sections),
+        "repeats per measurement": str(repeat),
+        "query runs": f"{query.clients} loopback clients, {query.seconds:g} s each, "
+        + ("Python client" if not query.use_wrk else "wrk when installed"),
+        "plain pyshacl measured up to": pyshacl_up_to,
+        "load average (1/5/15 min) at start": " / ".join(f"{x:.2f}" for x in load_before),
+        "load average at end": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "suite wall time": f"{time.perf_counter() - started:,.0f} s",
+        "synth seed": "20261123",
+    }
+    analysis = args.analysis.read_text(encoding="utf-8") if args.analysis.is_file() else ""
+    args.out.write_text(markdown(rows, title="heritage-kg benchmarks", preface=_PREFACE,
+                                 settings=settings, machine_info=machine(),
+                                 version_info=versions(), analysis=analysis), encoding="utf-8")
+    print(f"[bench] wrote {args.out}", flush=True)
+    return 0
+
+
+def _synth_row(data: Dataset) -> Row:
+    row = Row("synth", data.label, f"kg synth --sites {data.sites:,}", "triples/s",
+              data.triples / data.synth_seconds if data.synth_seconds else None, None,
+              "kg synth", "—")
+    row.notes.append(f"{data.triples:,} triples, {data.files:,} files, "
+                     f"peak memory {data.synth_peak_rss_mb:,.0f} MB")
+    return row
+
+
+def _missing(section: str, size: str, why: str) -> Row:
+    return Row(section, size, "not measured", "", None, None, "—", "—", notes=[why])
+
+
