@@ -31,9 +31,10 @@ _PREFACE = """Produced by `make bench` (`python -m bench`); `python -m bench --q
 version CI runs as a test. Every comparison runs both sides in the same run, on the same data:
 synthetic heritage data written by `kg synth` (deterministic, seed in the settings below; 1% of
 the sites — 40% in the quick run — carry one deliberate SHACL violation each). Times are
-wall-clock seconds of whole commands, medians of the repeats; peak memory is the kernel's maximum resident set size of the
-command (and the children it waited for). Ratios are ours/theirs for rates and theirs/ours for
-times, so a ratio above 1 always means heritage-kg is ahead.
+wall-clock seconds of whole commands, medians of the repeats; peak memory is the kernel's
+maximum resident set size of the command (and the children it waited for). Ratios are
+ours/theirs for rates and theirs/ours for times, so a ratio above 1 always means heritage-kg is
+ahead.
 """
 
 
