@@ -20,6 +20,12 @@ install:
 	@$(UV) --version 2>/dev/null | grep -qx 'uv $(UV_VERSION).*' \
 		|| $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV) sync --locked
+	@# The web pages' front end (YASGUI) from npm, pinned by web/package-lock.json; served locally.
+	@test -d web/node_modules/@zazuko/yasgui \
+		|| { command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }; \
+		     npm ci --prefix web --no-audit --no-fund --ignore-scripts; }
+	@# Debian's Chromium for the browser tests (never `playwright install`: no downloads).
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
 load:
 	$(BIN)/kg load
@@ -36,7 +42,7 @@ lint:
 	$(BIN)/ruff check kg tests bench
 
 typecheck:
-	$(BIN)/mypy --strict kg bench
+	$(BIN)/mypy --strict kg
 
 pytest:
 	$(BIN)/pytest
