@@ -69,6 +69,7 @@ class Executor:
         self._lock = threading.Lock()
         self._live: dict[int, _Worker] = {}
         self._closed = False
+        self._busy = 0
         self.restarts = 0
         self.killed_pids: list[int] = []
         for _ in range(workers):
@@ -78,6 +79,11 @@ class Executor:
         """Pids of the live worker processes (idle or busy)."""
         with self._lock:
             return sorted(pid for pid, w in self._live.items() if w.process.is_alive())
+
+    def busy_workers(self) -> int:
+        """How many workers are evaluating a query right now."""
+        with self._lock:
+            return self._busy
 
     def run(self, job: Job, *, timeout_s: float) -> Outcome:
         """Evaluate `job` in a worker; raise `QueryTimeoutError` once `timeout_s` has passed.
@@ -105,6 +111,8 @@ class Executor:
     def _run_on(self, worker: _Worker, job: Job, deadline: float, timeout_s: float) -> Outcome:
         """Send `job` to `worker`, wait until the deadline; the pool always gets a worker back."""
         healthy = False
+        with self._lock:
+            self._busy += 1
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -121,6 +129,8 @@ class Executor:
                 f"The query worker ended without an answer (exit code {worker.process.exitcode})."
             ) from None
         finally:
+            with self._lock:
+                self._busy -= 1
             if healthy:
                 self._idle.put(worker)
             else:
@@ -182,5 +192,7 @@ def _worker_context() -> ForkServerContext | SpawnContext:
         context = multiprocessing.get_context("forkserver")
     except ValueError:  # pragma: no cover - platforms without forkserver
         return multiprocessing.get_context("spawn")
-    context.set_forkserver_preload(["kg.web.worker"])
+    # "__main__" too: when the server runs from a script (the `kg` console script), the
+    # forkserver imports it once instead of every new worker re-running it (~0.3 s each).
+    context.set_forkserver_preload(["__main__", "kg.web.worker"])
     return context

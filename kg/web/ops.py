@@ -37,6 +37,7 @@ def health(request: Request) -> JSONResponse:
         "store_version": None,
         "workers": len(pids),
         "worker_pids": pids,
+        "busy_workers": service.executor.busy_workers(),
         "worker_restarts": service.executor.restarts,
     }
     try:

@@ -187,7 +187,7 @@ def test_a_request_cannot_extend_the_configured_deadline(store: Path) -> None:
 def test_a_busy_service_refuses_after_a_bounded_wait(store: Path) -> None:
     """One worker, one admitted query: a second query waits briefly, then gets ServiceBusyError."""
     busy = QueryService(
-        Settings(store_dir=store, workers=1, max_concurrent_queries=1, query_timeout_s=4)
+        Settings(store_dir=store, workers=1, max_concurrent_queries=1, query_timeout_s=3)
     )
     timeouts: list[QueryTimeoutError] = []
 
@@ -200,15 +200,15 @@ def test_a_busy_service_refuses_after_a_bounded_wait(store: Path) -> None:
     runner = threading.Thread(target=run_away)
     try:
         runner.start()
-        refused = False
-        for attempt in range(20):  # unique texts, so the cache cannot answer them
-            try:
-                busy.answer(f"{MARKER} # attempt {attempt}", timeout_s=4)
-            except ServiceBusyError:
-                refused = True
+        for _ in range(100_000):  # until the runaway query holds the one worker
+            if busy.executor.busy_workers() == 1 or not runner.is_alive():
                 break
+            threading.Event().wait(0.001)
+        assert busy.executor.busy_workers() == 1
+        with pytest.raises(ServiceBusyError, match="retry"):
+            busy.answer(f"{MARKER} # not cached", timeout_s=3)
         runner.join()
-        assert refused and busy.metrics.outcome("busy") == 1
+        assert busy.metrics.outcome("busy") == 1
         assert len(timeouts) == 1 and not isinstance(timeouts[0], ServiceBusyError)
     finally:
         busy.close()
