@@ -31,7 +31,7 @@ from kg.errors import (
     UserInputError,
 )
 from kg.settings import Settings, is_loopback
-from kg.web import dumps, graph_store, ops, sparql, update
+from kg.web import dumps, graph_store, ops, pages, query_ui, search, sparql, update
 from kg.web.limits import BodySizeLimit
 from kg.web.service import QueryService
 
@@ -44,6 +44,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     graph_store.router,
     ops.router,
     dumps.router,
+    pages.router,  # /id/…, /vocab/…, /ontology, the indexes, /static/…
+    search.router,  # /search
+    query_ui.router,  # /query (YASGUI)
 )
 
 # Most specific first: the first class an error is an instance of decides its status.
