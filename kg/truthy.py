@@ -36,14 +36,17 @@ def derive_truthy(store: ox.Store) -> list[ox.Triple]:
     it again on a store that already holds a truthy layer gives the same answer.
     """
     truthy = ox.NamedNode(TRUTHY_GRAPH)
-    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-        g for g in store.named_graphs() if g != truthy
-    ]
-    graphs.append(ox.DefaultGraph())
-    result = store.query(
-        truthy_rule(),
-        default_graph=graphs,
-    )
+    if not store.contains_named_graph(truthy):
+        # The same union, but Oxigraph's own: a default graph listing every file's graph makes
+        # each pattern look in each graph in turn (measured: 10x slower with 250 graphs, and the
+        # cost grows with the number of files).
+        result = store.query(truthy_rule(), use_default_graph_as_union=True)
+    else:
+        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+            g for g in store.named_graphs() if g != truthy
+        ]
+        graphs.append(ox.DefaultGraph())
+        result = store.query(truthy_rule(), default_graph=graphs)
     if not isinstance(result, ox.QueryTriples):  # pragma: no cover - the rule is a CONSTRUCT
         raise TypeError("the truthy rule must be a CONSTRUCT query")
     return sorted(set(result), key=str)
