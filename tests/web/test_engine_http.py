@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psutil
-from conftest import StartServer
 from live_server import LiveServer, load_store
 
 EX = "http://example.org/"
@@ -23,6 +23,7 @@ RUNAWAY = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n0 ?o }"
 )
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+StartServer = Callable[..., LiveServer]  # the `start_server` fixture of conftest.py
 
 
 def _metric(server: LiveServer, name: str) -> float:
