@@ -59,11 +59,29 @@ class BlankNodeLabels:
         self.up: Callable[[str], bytes] = lru_cache(maxsize=_CACHE_SIZE)(self._up)
         self.label: Callable[[str], str] = lru_cache(maxsize=_CACHE_SIZE)(self._label)
         self.owner: Callable[[str], str] = lru_cache(maxsize=_CACHE_SIZE)(self._owner)
+        self.in_cycle: Callable[[str], bool] = lru_cache(maxsize=_CACHE_SIZE)(self._in_cycle)
+
+    def _in_cycle(self, node: str) -> bool:
+        """True if `node` can reach itself through blank subjects of its incoming edges."""
+        seen: set[str] = set()
+        todo = [node]
+        while todo:
+            current = todo.pop()
+            for quad in self._incoming(current):
+                subject = quad.subject
+                if not isinstance(subject, ox.BlankNode):
+                    continue
+                if subject.value == node:
+                    return True
+                if subject.value not in seen:
+                    seen.add(subject.value)
+                    todo.append(subject.value)
+        return False
 
     def _down(self, node: str) -> bytes:
         """Hash of the tree below `node`."""
-        if node in self._down_stack:
-            return _CYCLE
+        if node in self._down_stack or self.in_cycle(node):
+            return hashlib.blake2b(_CYCLE + node.encode("utf-8"), digest_size=16).digest()
         self._down_stack.add(node)
         try:
             parts = []
@@ -102,9 +120,9 @@ class BlankNodeLabels:
 
     def _label(self, node: str) -> str:
         """`c<32 hex>`, with `n<k>` appended for the k-th of identical siblings (k ≥ 1)."""
+        if self.in_cycle(node):  # no canonical label: the store's own id, the same all run long
+            return f"x{node}"
         base = self._base(node)
-        if node in self._up_stack:  # inside a cycle: no stable sibling order to look for
-            return f"c{base}x{node}"
         incoming = sorted(self._incoming(node), key=self._incoming_key)
         if not incoming:
             return f"c{base}"
