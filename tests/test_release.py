@@ -35,7 +35,9 @@ DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def _options(store_dir: Path, releases_dir: Path, version: str, *, validate: bool) -> ReleaseOptions:
+def _options(
+    store_dir: Path, releases_dir: Path, version: str, *, validate: bool
+) -> ReleaseOptions:
     settings = Settings()
     return ReleaseOptions(
         store_dir=store_dir,
@@ -221,7 +223,8 @@ def test_checksums_verify(released: Released) -> None:
     done = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=released.dir,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    listed = {line.split("  ")[1] for line in (released.dir / "SHA256SUMS").read_text().splitlines()}
+    sums = (released.dir / "SHA256SUMS").read_text().splitlines()
+    listed = {line.split("  ")[1] for line in sums}
     assert listed == {p.name for p in released.dir.iterdir()} - {"SHA256SUMS"}
 
 
@@ -285,7 +288,8 @@ def test_a_reload_of_the_same_files_gives_an_empty_changeset(released: Released)
     assert (second / "activity.jsonl").read_bytes() == b""
     assert (second / "dataset.nq.gz").read_bytes() == (released.dir / "dataset.nq.gz").read_bytes()
     first_manifest = json.loads((released.dir / "release.json").read_text())
-    assert json.loads((second / "release.json").read_text())["modified"] == first_manifest["modified"]
+    second_manifest = json.loads((second / "release.json").read_text())
+    assert second_manifest["modified"] == first_manifest["modified"]
     assert (released.releases / "latest").readlink() == Path("r2")
 
 
@@ -323,8 +327,9 @@ def test_changeset_after_editing_files(tmp_path: Path) -> None:
     data, store_dir, releases = tmp_path / "data", tmp_path / "store", tmp_path / "releases"
     data.mkdir()
     one, two, three = data / "one.ttl", data / "two.ttl", data / "three.ttl"
-    one.write_text(PROLOGUE + 'site:t-one a hk:HeritageSite ; rdfs:label "One"@en ;\n'
-                   '  geo:hasGeometry [ a geo:Geometry ; geo:asWKT "POINT(1 2)"^^geo:wktLiteral ] .\n')
+    one.write_text(PROLOGUE + 'site:t-one a hk:HeritageSite ;\n  rdfs:label "One"@en ;\n'
+                   '  geo:hasGeometry [ a geo:Geometry ;\n'
+                   '    geo:asWKT "POINT(1 2)"^^geo:wktLiteral ] .\n')
     two.write_text(PROLOGUE + 'site:t-two a hk:HeritageSite ; rdfs:label "Two"@en .\n')
     _load(store_dir, data)
     make_release(_options(store_dir, releases, "a", validate=False))
@@ -360,7 +365,8 @@ def test_a_change_inside_a_blank_node_updates_its_owner(tmp_path: Path) -> None:
     data.mkdir()
     one = data / "one.ttl"
     one.write_text(PROLOGUE + 'site:t-one a hk:HeritageSite ;\n'
-                   '  geo:hasGeometry [ a geo:Geometry ; geo:asWKT "POINT(1 2)"^^geo:wktLiteral ] .\n')
+                   '  geo:hasGeometry [ a geo:Geometry ;\n'
+                   '    geo:asWKT "POINT(1 2)"^^geo:wktLiteral ] .\n')
     _load(store_dir, data)
     make_release(_options(store_dir, releases, "a", validate=False))
     one.write_text(one.read_text().replace("POINT(1 2)", "POINT(3 4)"))
