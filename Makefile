@@ -20,6 +20,8 @@ install:
 	@$(UV) --version 2>/dev/null | grep -qx 'uv $(UV_VERSION).*' \
 		|| $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV) sync --locked
+	@# rapper (raptor2-utils) reads every release dump back in the tests: an independent parser.
+	@command -v rapper >/dev/null 2>&1 || { apt-get update && apt-get install -y raptor2-utils; }
 	@# The web pages' front end (YASGUI) from npm, pinned by web/package-lock.json; served locally.
 	@test -d web/node_modules/@zazuko/yasgui \
 		|| { command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }; \
