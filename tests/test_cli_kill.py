@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CLI_FIXTURES, ROOT, kg_environment, run_kg_in
+from cli_runner import CLI_FIXTURES, ROOT, kg_environment, run_kg_in
 
 SITES_QUERY = CLI_FIXTURES / "sites-by-label.rq"
 SITES_CSV = "site,label\nhttp://example.org/demo-fortress,Demo Fortress\n"

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CLI_FIXTURES, RunKg, run_kg_in
+from cli_runner import CLI_FIXTURES, RunKg, run_kg_in
 from typer.testing import CliRunner
 
 from kg.cli import app

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CLI_FIXTURES, run_kg_in
+from cli_runner import CLI_FIXTURES, run_kg_in
 
 SITES_QUERY = CLI_FIXTURES / "sites-by-label.rq"
 FORTRESS = "http://example.org/demo-fortress"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import CLI_FIXTURES, ROOT, RunKg
+from cli_runner import CLI_FIXTURES, ROOT, RunKg
 
 VALIDATE = CLI_FIXTURES / "validate"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CLI_FIXTURES, ROOT
+from cli_runner import CLI_FIXTURES, ROOT
 
 from kg.dataset import discover_files, graph_iri_for, read_turtle
 from kg.errors import SourceFileError, UserInputError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, run_kg_in
+from cli_runner import ROOT, run_kg_in
 
 from kg.examples import (
     UPDATE_COMMAND,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import ROOT, run_kg_in
+from cli_runner import ROOT, run_kg_in
 from rdflib.compare import isomorphic
 
 from kg.errors import UserInputError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import CLI_FIXTURES, ROOT
+from cli_runner import CLI_FIXTURES, ROOT
 
 from kg.dataset import discover_files
 from kg.errors import SourceFileError, StoreError, StoreNotBuiltError

@@ -8,13 +8,11 @@ whole session; tests that write get their own through `start_server` on `writabl
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import SUMMARY, LiveServer, launch, load_store
-
-StartServer = Callable[..., LiveServer]
+from live_server import SUMMARY, LiveServer, StartServer, launch, load_store
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,3 +154,7 @@ def pid_exists(pid: int) -> bool:
     except PermissionError:  # pragma: no cover - exists, owned by someone else
         return True
     return True
+
+
+StartServer = Callable[..., LiveServer]
+"""The `start_server` fixture: `start_server(store_dir, admin_token=…, …) -> LiveServer`."""

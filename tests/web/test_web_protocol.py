@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import StartServer
-from live_server import ROOT, LiveServer, kg_environment
+from live_server import ROOT, LiveServer, StartServer, kg_environment
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
