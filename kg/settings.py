@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,6 +88,40 @@ class Settings(BaseSettings):
     release_publisher_name: str = Field(
         default="heritage-kg project", description="name of the publisher of releases"
     )
+
+    backend: Literal["embedded", "sparql"] = Field(
+        default="embedded",
+        description="embedded: the Oxigraph builds in store_dir; sparql: a remote SPARQL 1.1 "
+        "store at the sparql_* URLs (see docs/deploy.md)",
+    )
+    sparql_query_url: str | None = Field(
+        default=None, description="SPARQL 1.1 Query endpoint of the remote store"
+    )
+    sparql_update_url: str | None = Field(
+        default=None, description="SPARQL 1.1 Update endpoint of the remote store (kg load)"
+    )
+    sparql_gsp_url: str | None = Field(
+        default=None, description="Graph Store Protocol endpoint of the remote store (kg load)"
+    )
+    sparql_user: str | None = Field(default=None, description="user for the remote store")
+    sparql_password: SecretStr | None = Field(
+        default=None, description="password for the remote store"
+    )
+    sparql_auth: Literal["basic", "digest"] = Field(
+        default="basic", description="HTTP authentication scheme of the remote store"
+    )
+    sparql_engine: Literal["generic", "oxigraph", "virtuoso"] = Field(
+        default="generic",
+        description="dialect hints: oxigraph gets union-default-graph, virtuoso its timeout "
+        "parameter (ms) and its partial-result header checked",
+    )
+
+    @model_validator(mode="after")
+    def _remote_needs_a_query_url(self) -> Settings:
+        """A remote backend without an endpoint is a configuration error, caught at the edge."""
+        if self.backend == "sparql" and not self.sparql_query_url:
+            raise ValueError("backend 'sparql' needs sparql_query_url (KG_SPARQL_QUERY_URL)")
+        return self
 
     @model_validator(mode="after")
     def _absolute_paths(self) -> Settings:
