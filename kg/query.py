@@ -27,7 +27,14 @@ from kg.errors import QuerySyntaxError, QueryTimeoutError, StoreError, UserInput
 from kg.namespaces import sparql_prologue
 from kg.store import open_store, require_store
 
-__all__ = ["OutputFormat", "QueryResult", "ResultKind", "read_query", "run_query"]
+__all__ = [
+    "OutputFormat",
+    "QueryResult",
+    "ResultKind",
+    "read_query",
+    "run_query",
+    "serialise",
+]
 
 
 class OutputFormat(enum.StrEnum):
@@ -190,14 +197,26 @@ def _evaluate_in_child(sender: Connection, store_dir: str, query: str, fmt_name:
 
 def evaluate(store: ox.Store, query: str, fmt: OutputFormat) -> tuple[str, bytes]:
     """Evaluate on the union of the named graphs; return (result kind, serialised bytes)."""
-    result = store.query(_PROLOGUE + query, use_default_graph_as_union=True)
-    if isinstance(result, ox.QueryTriples):
+    return serialise(store.query(_PROLOGUE + query, use_default_graph_as_union=True), fmt)
+
+
+def serialise(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple],
+    fmt: OutputFormat,
+) -> tuple[str, bytes]:
+    """(result kind, bytes in `fmt`) of a result; a list of triples is a graph result.
+
+    Shared by every backend, so the same answer prints the same bytes wherever it was computed.
+    """
+    if isinstance(result, ox.QueryTriples | list):
         graph_format = _GRAPH_FORMATS.get(fmt)
         if graph_format is None:
             raise UserInputError(
                 f"A CONSTRUCT or DESCRIBE query returns triples; --format {fmt} is for SELECT and "
                 "ASK. Use table, turtle or ntriples."
             )
+        if isinstance(result, list):
+            return ResultKind.triples.value, ox.serialize(result, format=graph_format) or b""
         return ResultKind.triples.value, result.serialize(format=graph_format) or b""
     results_format = _SOLUTION_FORMATS.get(fmt)
     if results_format is None:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
 
-__all__ = ["Job", "Outcome", "serve"]
+__all__ = ["Job", "Outcome", "outcome_of", "serve", "syntax_message"]
 
 _POSITION = re.compile(r"^error at (\d+):(\d+)(: )?")
 
@@ -99,17 +99,33 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         )
     except SyntaxError as exc:
         return Outcome("syntax", syntax_message(str(exc.msg or exc)))
-    if isinstance(result, ox.QueryTriples):
-        graph_format = _rdf_format(job.graph_format)
-        if graph_format is None:
+    return outcome_of(result, solutions_format=job.solutions_format, graph_format=job.graph_format)
+
+
+def outcome_of(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple],
+    *,
+    solutions_format: str | None,
+    graph_format: str | None,
+) -> Outcome:
+    """Serialise a result in the negotiated format of its kind (a list of triples is a graph).
+
+    Shared with the remote backend, so the endpoint answers with the same bytes on every store.
+    """
+    if isinstance(result, ox.QueryTriples | list):
+        rdf_format = _rdf_format(graph_format)
+        if rdf_format is None:
             return Outcome(
                 "not_acceptable",
                 "A CONSTRUCT or DESCRIBE query returns a graph, but the request accepts none of "
                 "the graph formats (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD).",
             )
-        body = result.serialize(format=graph_format) or b""
-        return Outcome("ok", media_type=graph_format.media_type, body=body)
-    results_format = _results_format(job.solutions_format)
+        if isinstance(result, list):
+            body = ox.serialize(result, format=rdf_format) or b""
+        else:
+            body = result.serialize(format=rdf_format) or b""
+        return Outcome("ok", media_type=rdf_format.media_type, body=body)
+    results_format = _results_format(solutions_format)
     if results_format is None:
         return Outcome(
             "not_acceptable",
