@@ -17,12 +17,15 @@ The canonical prefixes of `kg.namespaces` are predeclared; a query's own PREFIX 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from kg.backends.protocol import Dataset
 from kg.errors import (
     KgError,
     NotAcceptableError,
@@ -51,9 +54,13 @@ from kg.web.guard import check_query
 from kg.web.metrics import Metrics
 from kg.web.worker import Job, Outcome
 
+if TYPE_CHECKING:
+    from kg.backends.remote import RemoteBackend
+
 __all__ = ["Answer", "FormatChoice", "QueryService"]
 
 SPARQL_JSON = "application/sparql-results+json"
+_REMOTE_ADMISSION_S = 1.0  # how long a request beyond `max_concurrent_queries` may wait
 TURTLE = "text/turtle"
 
 
@@ -100,9 +107,19 @@ class QueryService:
         )
         self.metrics.gauges["kg_sparql_worker_restarts_total"] = lambda: self.executor.restarts
         self.metrics.gauges["kg_sparql_workers_live"] = lambda: len(self.executor.worker_pids())
+        # KG_BACKEND=sparql: queries go to the remote store over HTTP, behind the same guard,
+        # cache and deadline; the workers above then stay idle.
+        self.remote: RemoteBackend | None = None
+        self._remote_slots = threading.BoundedSemaphore(settings.max_concurrent_queries)
+        if settings.backend == "sparql":
+            from kg.backends.remote import RemoteBackend
+
+            self.remote = RemoteBackend.from_settings(settings)
 
     def store_version(self) -> str:
-        """The name of the build directory `current` points at; `StoreNotBuiltError` if none."""
+        """The live store version (build name, or the remote load's id); `StoreNotBuiltError`."""
+        if self.remote is not None:
+            return self.remote.version()
         return require_store(self.settings.store_dir).name
 
     def answer(
@@ -144,8 +161,10 @@ class QueryService:
         return answer
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes (and close the remote store's connections)."""
         self.executor.close()
+        if self.remote is not None:
+            self.remote.close()
 
     def _deadline(self, requested: float | None) -> float:
         """The configured deadline, or the request's own if it asks for less."""
@@ -172,6 +191,17 @@ class QueryService:
             allowlist=self.settings.federation_allowlist,
             max_bytes=self.settings.max_query_bytes,
         )
+        if self.remote is not None:
+            return self._answer_remote(
+                self.remote,
+                query,
+                formats=formats,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                union=not (default_graphs or named_graphs or facts.names_dataset),
+                timeout_s=timeout_s,
+                if_none_match=if_none_match,
+            )
         build = require_store(self.settings.store_dir)
         version = build.name
         names_graphs = bool(default_graphs or named_graphs)
@@ -215,6 +245,67 @@ class QueryService:
         else:
             etag = body_etag(key, outcome.body)
         return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
+
+    def _answer_remote(
+        self,
+        remote: RemoteBackend,
+        query: str,
+        *,
+        formats: FormatChoice,
+        default_graphs: tuple[str, ...],
+        named_graphs: tuple[str, ...],
+        union: bool,
+        timeout_s: float,
+        if_none_match: str | None,
+    ) -> Answer:
+        """Cache → remote store, keyed by the version the last load wrote into the store.
+
+        The version is read before and after the query; an answer computed while a load switched
+        the graphs is returned but neither cached nor given the version's ETag.
+        """
+        started = time.monotonic()
+        if not self._remote_slots.acquire(timeout=min(_REMOTE_ADMISSION_S, timeout_s)):
+            raise ServiceBusyError(
+                "The endpoint is answering as many queries as it is allowed to; retry shortly."
+            )
+        try:
+            version = remote.version()
+            names_graphs = bool(default_graphs or named_graphs)
+            key = CacheKey(
+                store_version=version,
+                query=normalise_query(query),
+                solutions_format=formats.solutions,
+                graph_format=formats.graph,
+                default_graphs=tuple(sorted(default_graphs)) if names_graphs else None,
+                named_graphs=tuple(sorted(named_graphs)) if names_graphs else None,
+            )
+            cacheable = is_deterministic(query)
+            hit = self.cache.get(key) if cacheable else None
+            if hit is not None:
+                return _answer(hit.media_type, hit.body, key.etag(), version, True, if_none_match)
+            left = timeout_s - (time.monotonic() - started)
+            if left <= 0:
+                raise QueryTimeoutError(f"The query did not start within {timeout_s:g} s.")
+            outcome = remote.outcome(
+                query,
+                timeout_s=left,
+                dataset=Dataset(
+                    union=union,
+                    default_graphs=default_graphs if names_graphs else None,
+                    named_graphs=named_graphs if names_graphs else None,
+                ),
+                solutions_format=formats.solutions,
+                graph_format=formats.graph,
+            )
+            _raise_for(outcome)
+            if cacheable and remote.version() == version:
+                self.cache.put(key, CachedAnswer(outcome.media_type, outcome.body))
+                etag = key.etag()
+            else:
+                etag = body_etag(key, outcome.body)
+            return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
+        finally:
+            self._remote_slots.release()
 
 
 def _answer(
