@@ -8,6 +8,7 @@ locked or damaged store) a message and exit 1; anything else is a bug and keeps 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
 from pathlib import Path
@@ -115,24 +116,32 @@ def load(ctx: typer.Context, paths: PathsArgument = None) -> None:
     the live store stays as it was. The switch is atomic, so an interrupted load never leaves a
     half-built store live.
     """
+    from kg.backends import backend_for
     from kg.console import RichLoadProgress, graphs_table
     from kg.dataset import discover_files
-    from kg.store import load_dataset
 
     settings = _settings_of(ctx)
     files = discover_files(paths or settings.data_paths, root=settings.root)
+    backend = backend_for(settings)
     try:
         with RichLoadProgress(_err) as progress:
-            report = load_dataset(files, store_dir=settings.store_dir, progress=progress)
+            report = backend.load(files, progress=progress)
     except UserInputError as exc:
         exc.add_note("Nothing was loaded; the live store is unchanged.")
         raise
+    finally:
+        backend.close()
+    where = (
+        str(report.build_dir)
+        if backend.name == "embedded"
+        else f"{backend.location()} as version {report.build_dir.name}"
+    )
     _out.print(graphs_table(report.graphs, title="triples per graph"))
     rate = report.parsed_triples / report.seconds if report.seconds > 0 else 0.0
     _err.print(
         f"Loaded {report.parsed_triples:,} triples from {report.files:,} files "
         f"(+{report.truthy_triples:,} derived truthy triples) in {report.seconds:.2f} s "
-        f"({rate:,.0f} triples/s) into {report.build_dir}."
+        f"({rate:,.0f} triples/s) into {where}."
     )
 
 
@@ -216,16 +225,19 @@ def query(
     ] = QueryFormat.table,
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query against the live store."""
+    from kg.backends import backend_for
     from kg.console import rows_table
-    from kg.query import OutputFormat, read_query, run_query
+    from kg.query import OutputFormat, read_query
 
     settings = _settings_of(ctx)
-    result = run_query(
-        read_query(query_or_file),
-        store_dir=settings.store_dir,
-        fmt=OutputFormat(fmt.value),
-        timeout_s=settings.query_timeout_s,
-    )
+    text = read_query(query_or_file)
+    backend = backend_for(settings)
+    try:
+        result = backend.query(
+            text, fmt=OutputFormat(fmt.value), timeout_s=settings.query_timeout_s
+        )
+    finally:
+        backend.close()
     if fmt is QueryFormat.table:
         columns, rows = result.table_rows()
         _out.print(rows_table(columns, rows))
@@ -240,12 +252,16 @@ def stats(ctx: typer.Context) -> None:
 
     Exits 1 if any statement lacks a citation: every claim in the graph must name its source.
     """
+    from kg.backends import backend_for
     from kg.console import stats_tables
     from kg.stats import collect_stats
-    from kg.store import open_store
 
-    settings = _settings_of(ctx)
-    result = collect_stats(open_store(settings.store_dir))
+    backend = backend_for(_settings_of(ctx))
+    try:
+        with backend.snapshot() as snapshot:
+            result = collect_stats(snapshot.store)
+    finally:
+        backend.close()
     for table in stats_tables(result):
         _out.print(table)
     if not result.ok:
@@ -272,22 +288,26 @@ def release(
     Dumps (N-Quads, TriG, per-kind Turtle, compacted JSON-LD), VoID + DCAT, SHA256SUMS, the SHACL
     report, and the changes since the previous release (quads and per-entity activities).
     """
+    from kg.backends import backend_for
     from kg.release import ReleaseOptions, make_release
 
     settings = _settings_of(ctx)
-    report = make_release(
-        ReleaseOptions(
-            store_dir=settings.store_dir,
-            releases_dir=settings.releases_dir,
-            project_root=settings.root,
-            base_url=settings.public_base_url,
-            license_iri=settings.release_license,
-            publisher_iri=settings.release_publisher,
-            publisher_name=settings.release_publisher_name,
-            version=version,
-            validate=validate,
+    backend = backend_for(settings)
+    with contextlib.closing(backend), backend.snapshot() as snapshot:
+        report = make_release(
+            ReleaseOptions(
+                store_dir=settings.store_dir,
+                releases_dir=settings.releases_dir,
+                project_root=settings.root,
+                base_url=settings.public_base_url,
+                license_iri=settings.release_license,
+                publisher_iri=settings.release_publisher,
+                publisher_name=settings.release_publisher_name,
+                version=version,
+                validate=validate,
+            ),
+            snapshot,
         )
-    )
     c = report.changes
     verdict = "not validated" if report.validation is None else (
         "conforms" if report.validation.conforms else

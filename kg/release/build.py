@@ -43,6 +43,7 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
+from kg.backends.base import Snapshot
 from kg.errors import StoreError, UserInputError
 from kg.namespaces import GRAPH_BASE, PREFIXES, TRUTHY_GRAPH
 from kg.release.canonical import canonical_quads
@@ -61,7 +62,6 @@ from kg.release.extsort import ExternalSorter
 from kg.release.jsonld import JsonLdCompactor, write_jsonld
 from kg.release.layout import MANIFEST, check_version, latest_version, switch_latest
 from kg.release.void import Distribution, ReleaseInfo, count_dataset, void_turtle
-from kg.store import open_store, require_store
 
 __all__ = ["ReleaseOptions", "ReleaseReport", "kind_of_graph", "make_release"]
 
@@ -156,10 +156,18 @@ def _default_version(now: datetime) -> str:
     return f"{now:%Y-%m-%dT%H%M%S}Z"
 
 
-def make_release(options: ReleaseOptions) -> ReleaseReport:
-    """Write a new release of the live store and make it `latest`; see the module docstring."""
+def make_release(options: ReleaseOptions, source: Snapshot | None = None) -> ReleaseReport:
+    """Write a new release of the live store and make it `latest`; see the module docstring.
+
+    `source` is a snapshot of any backend (`kg.backends`); without it, the embedded store in
+    `options.store_dir` is read.
+    """
+    if source is None:
+        from kg.backends.embedded import EmbeddedBackend
+
+        with EmbeddedBackend(options.store_dir).snapshot() as snapshot:
+            return make_release(options, snapshot)
     started = time.perf_counter()
-    build = require_store(options.store_dir)
     now = datetime.now(tz=UTC).replace(microsecond=0)
     version = options.version or _default_version(now)
     problem = check_version(version)
@@ -178,7 +186,7 @@ def make_release(options: ReleaseOptions) -> ReleaseReport:
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=releases))
         tmp.chmod(0o755)
         try:
-            report = _write(options, version, now, build, previous, tmp)
+            report = _write(options, version, now, source, previous, tmp)
             for child in tmp.iterdir():
                 _fsync(child)
             os.rename(tmp, final)
@@ -211,14 +219,14 @@ def _write(
     options: ReleaseOptions,
     version: str,
     now: datetime,
-    build: Path,
+    source: Snapshot,
     previous: str | None,
     out: Path,
 ) -> dict[str, Any]:
     work = out / ".work"
     work.mkdir()
     try:
-        return _write_in(options, version, now, build, previous, out, work)
+        return _write_in(options, version, now, source, previous, out, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -227,12 +235,12 @@ def _write_in(
     options: ReleaseOptions,
     version: str,
     now: datetime,
-    build: Path,
+    source: Snapshot,
     previous: str | None,
     out: Path,
     work: Path,
 ) -> dict[str, Any]:
-    store = open_store(options.store_dir)
+    store = source.store
     dump_order = ExternalSorter(work, run_lines=options.run_lines)
     by_entity = ExternalSorter(work, run_lines=options.run_lines)
     for quad in canonical_quads(store):
@@ -298,7 +306,7 @@ def _write_in(
         "issued": now.isoformat(),
         "modified": modified.isoformat(),
         "previous": previous,
-        "store_build": build.name,
+        "store_build": source.version,
         "triples": counts.triples,
         "entities": entities,
         "conforms": validation.conforms if validation else None,
