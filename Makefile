@@ -28,6 +28,9 @@ install:
 		     npm ci --prefix web --no-audit --no-fund --ignore-scripts; }
 	@# Debian's Chromium for the browser tests (never `playwright install`: no downloads).
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+	@# Virtuoso, the second remote SPARQL store the backend tests run against (issue 8).
+	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y virtuoso-opensource; }
 
 load:
 	$(BIN)/kg load
