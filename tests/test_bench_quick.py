@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from cli_runner import ROOT
 
 
 def test_quick_suite_writes_a_report_with_every_section(tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from cli_runner import ROOT, RunKg
 
 from kg.namespaces import sparql_prologue
 from kg.synth import MANIFEST_NAME, synthesize
 from kg.synth.parts import FLAW_KINDS
 from kg.validation import validate_paths
-from tests.conftest import ROOT, RunKg
 
 VOCAB = ROOT / "ontology" / "vocab"
 
