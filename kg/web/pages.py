@@ -14,6 +14,7 @@ Also here: the indexes (`/sites`, `/places`, `/people`, `/sources`…, with filt
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -29,6 +31,7 @@ from starlette.exceptions import HTTPException
 
 from kg.errors import NotAcceptableError
 from kg.namespaces import HK, ID_BASE, MINTED_KINDS, PREFIXES, VOCAB_BASE
+from kg.release.jsonld import JsonLdCompactor, write_jsonld
 from kg.settings import Settings
 from kg.web.deps import ServiceDep, SettingsDep
 from kg.web.entities import (
@@ -275,23 +278,24 @@ def _encode(params: dict[str, str]) -> str:
 
 
 def _graph(answer: Answerer, query: str, fmt: GraphFormat, settings: Settings) -> bytes:
-    """The entity's graph in `fmt`; JSON-LD is compacted with the project's context."""
+    """The entity's graph in `fmt`; JSON-LD is compacted with the project's full context.
+
+    JSON-LD goes through the release's streaming compactor (`kg.release.jsonld`), so a page and a
+    dump use the same terms — and no blank-node triple (citation, time span) is lost on the way.
+    """
     if fmt.name != "jsonld":
         return answer(query, fmt.media_type)
-    import rdflib
-
-    graph = rdflib.Graph()
-    graph.parse(data=answer(query, "application/n-triples"), format="nt")
-    # The prefixes of our context, not its term definitions: rdflib 7.6 compacting with the full
-    # context drops blank-node triples (citations, geometry) that a reader would then miss.
-    context = {
-        name: value
-        for name, value in json.loads(
-            (settings.root / "ontology" / "context.jsonld").read_text(encoding="utf-8")
-        )["@context"].items()
-        if isinstance(value, str) and value.endswith(("/", "#"))
-    }
-    return graph.serialize(format="json-ld", context=context, auto_compact=True).encode()
+    triples = ox.parse(answer(query, "application/n-triples"), format=ox.RdfFormat.N_TRIPLES)
+    quads = sorted(
+        (ox.Quad(t.subject, t.predicate, t.object) for t in triples),
+        key=lambda q: (isinstance(q.subject, ox.BlankNode), str(q.subject)),
+    )
+    context = json.loads(
+        (settings.root / "ontology" / "context.jsonld").read_text(encoding="utf-8")
+    )["@context"]
+    output = io.StringIO()
+    write_jsonld(iter(quads), output, compactor=JsonLdCompactor(context))
+    return output.getvalue().encode()
 
 
 def _not_found(request: Request, reader: Reader, *, html: bool = True) -> Response:
