@@ -9,39 +9,41 @@ UV_VERSION := 0.13.9
 UV := $(PYTHON) -m uv
 BIN := .venv/bin
 
-.PHONY: run test install load serve lint typecheck pytest bench bench-tools
+.PHONY: run test install test-tools load serve lint typecheck pytest bench bench-tools
 
 run: install load serve
 
-test: install lint typecheck pytest
+test: install test-tools lint typecheck pytest
 
-# uv itself is pinned and installed with pip; every Python dependency comes from uv.lock.
+# What running the service needs: uv (pinned, installed with pip), every Python dependency from
+# uv.lock, and the query UI's front end (YASGUI) from npm, pinned by web/package-lock.json and
+# served locally — no CDN at run time.
 install:
 	@$(UV) --version 2>/dev/null | grep -qx 'uv $(UV_VERSION).*' \
 		|| $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV) sync --locked
-	@# rapper (raptor2-utils) reads every release dump back in the tests: an independent parser.
-	@command -v rapper >/dev/null 2>&1 || { apt-get update && apt-get install -y raptor2-utils; }
-	@# The web pages' front end (YASGUI) from npm, pinned by web/package-lock.json; served locally.
 	@test -d web/node_modules/@zazuko/yasgui \
 		|| { command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }; \
 		     npm ci --prefix web --no-audit --no-fund --ignore-scripts; }
-	@# Debian's Chromium for the browser tests (never `playwright install`: no downloads).
-	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
-	@# Virtuoso, the second remote SPARQL store the backend tests run against (issue 8).
-	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update \
-		&& DEBIAN_FRONTEND=noninteractive apt-get install -y virtuoso-opensource; }
+
+# What only the tests need, from Debian, installed when missing (one apt-get run):
+#   rapper (raptor2-utils)       reads every release dump back: an independent parser;
+#   chromium                     the browser tests (never `playwright install`: no downloads);
+#   virtuoso-t (virtuoso-opensource)  the second remote SPARQL store of the backend tests.
+test-tools:
+	@missing=""; \
+	command -v rapper >/dev/null 2>&1 || missing="$$missing raptor2-utils"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	if [ -n "$$missing" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
 
 load:
 	$(BIN)/kg load
 
-# `kg serve` (the SPARQL endpoint, issue 4) is used as soon as the CLI has it.
 serve:
-	@if $(BIN)/kg serve --help >/dev/null 2>&1; then \
-		exec $(BIN)/kg serve; \
-	else \
-		echo "make run: the store is built; 'kg serve' is not available yet (issue 4)."; \
-	fi
+	exec $(BIN)/kg serve
 
 lint:
 	$(BIN)/ruff check kg tests bench
