@@ -135,24 +135,30 @@ def _measure(port: int, paths: list[str], work: Path, settings: QuerySettings,
 
 
 def bench_query(data: Dataset, work: Path, settings: QuerySettings) -> list[Row]:
-    """Run the three workloads against Oxigraph, kg serve and the FastAPI ceiling."""
+    """Run the three workloads against Oxigraph, kg serve and the FastAPI ceiling.
+
+    Each workload gets a freshly started server: a heavy query the clients gave up on keeps a
+    worker busy after its run ends, and must not slow the next workload down.
+    """
     kg_store, ox_store, entities = _prepare(data, work)
     site_types = _site_types()
-    results: dict[str, dict[str, Throughput]] = {}
+    def command_of(name: str, port: int) -> tuple[list[str | Path], str, dict[str, str]]:
+        if name == "oxigraph":
+            return ([VENV_BIN / "oxigraph", "serve-read-only", "--location", ox_store, "--bind",
+                     f"127.0.0.1:{port}", "--union-default-graph"], "/query?query=ASK%7B%7D", {})
+        return ([VENV_BIN / "kg", "serve", "--port", str(port)], "/health",
+                {"KG_STORE_DIR": str(kg_store)})
 
-    port = free_port()
-    with serving([VENV_BIN / "oxigraph", "serve-read-only", "--location", ox_store, "--bind",
-                  f"127.0.0.1:{port}", "--union-default-graph"], port, "/query?query=ASK%7B%7D",
-                 work / "oxigraph-serve.log"):
-        loads = _workloads("/query", entities, pages=False, site_types=site_types)
-        results["oxigraph"] = {name: _measure(port, paths, work, settings, conditional)
-                               for name, (paths, conditional) in loads.items()}
-    port = free_port()
-    with serving([VENV_BIN / "kg", "serve", "--port", str(port)], port, "/health",
-                 work / "kg-serve.log", env={"KG_STORE_DIR": str(kg_store)}):
-        loads = _workloads("/sparql", entities, pages=True, site_types=site_types)
-        results["kg"] = {name: _measure(port, paths, work, settings, conditional)
-                         for name, (paths, conditional) in loads.items()}
+    results: dict[str, dict[str, Throughput]] = {}
+    for name in ("oxigraph", "kg"):
+        loads = _workloads("/query" if name == "oxigraph" else "/sparql", entities,
+                           pages=name == "kg", site_types=site_types)
+        results[name] = {}
+        for workload, (paths, conditional) in loads.items():
+            port = free_port()
+            command, ready, env = command_of(name, port)
+            with serving(command, port, ready, work / f"{name}-serve.log", env=env):
+                results[name][workload] = _measure(port, paths, work, settings, conditional)
     port = free_port()
     with serving([VENV_BIN / "python", "-m", "bench.ceiling", str(port)], port, "/constant",
                  work / "ceiling.log"):

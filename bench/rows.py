@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-__all__ = ["Row"]
+__all__ = ["Row", "read_rows", "write_rows"]
 
 
 @dataclass(slots=True)
@@ -31,3 +34,13 @@ class Row:
         if self.ours is None or self.theirs is None or self.ours == 0 or self.theirs == 0:
             return None
         return self.ours / self.theirs if self.higher_is_better else self.theirs / self.ours
+
+
+def write_rows(rows: Sequence[Row], path: Path) -> None:
+    """Keep a run's rows as JSON, so a later run of other sections can be reported with them."""
+    path.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n", encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[Row]:
+    """Rows written by `write_rows`."""
+    return [Row(**fields) for fields in json.loads(path.read_text(encoding="utf-8"))]

@@ -19,7 +19,7 @@ from bench.proc import ROOT
 from bench.query import QuerySettings, bench_query
 from bench.release import bench_release, release_available
 from bench.report import machine, markdown, table, versions
-from bench.rows import Row
+from bench.rows import Row, read_rows, write_rows
 from bench.validate import ValidateState, bench_validate
 
 __all__ = ["main"]
@@ -55,6 +55,10 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench",
                         help="scratch directory (data, stores)")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--include-rows", type=Path, action="append", default=[],
+                        help="rows (JSON) of an earlier run to report beside this run's")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: write the report from --include-rows")
     parser.add_argument("--analysis", type=Path, default=ROOT / "bench" / "analysis.md",
                         help="hand-written notes appended to the report, if the file exists")
     return parser.parse_args(argv)
@@ -78,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     state = ValidateState()
-    for label in sizes:
+    for label in [] if args.report_only else sizes:
         data = dataset(label, SIZES[label], args.work,
                        violations=QUICK_VIOLATIONS if label == "quick" else VIOLATIONS)
         rows.append(_synth_row(data))
@@ -99,9 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _missing("release", label, "`kg release` is not available in this checkout")]
             print(f"[bench] {label}: release done", flush=True)
         shutil.rmtree(data.directory, ignore_errors=True)
+    if rows:
+        write_rows(rows, args.work / f"rows-{time.strftime('%Y%m%dT%H%M%S')}.json")
+    included = [row for earlier in args.include_rows for row in read_rows(earlier)]
+    rows = sorted([*included, *rows], key=lambda r: (
+        SIZES.get(r.size, 0), (("synth", *SECTIONS).index(r.section)
+                               if r.section in ("synth", *SECTIONS) else 99)))
     text = table(rows)
     print(text)
     settings = {
+        "assembled from": ", ".join(p.name for p in args.include_rows) or "this run only",
         "sizes": ", ".join(sizes),
         "sections": ", ".join(sections),
         "repeats per measurement": str(repeat),
@@ -113,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "suite wall time": f"{time.perf_counter() - started:,.0f} s",
         "synth seed": "20261123",
     }
+    if args.report_only:
+        settings = {"assembled from": settings["assembled from"],
+                    "settings of the parts": "see the notes below the results"}
     analysis = args.analysis.read_text(encoding="utf-8") if args.analysis.is_file() else ""
     args.out.write_text(markdown(rows, title="heritage-kg benchmarks", preface=_PREFACE,
                                  settings=settings, machine_info=machine(),
