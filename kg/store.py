@@ -41,13 +41,16 @@ __all__ = [
     "GraphCount",
     "LoadProgress",
     "LoadReport",
+    "SilentProgress",
     "apply_update",
     "apply_write",
     "current_build",
     "graph_counts",
     "load_dataset",
     "open_store",
+    "read_documents",
     "require_store",
+    "stage_in_memory",
 ]
 
 BUILDS_DIR = "builds"
@@ -73,7 +76,7 @@ class LoadProgress(Protocol):
         """A named step after loading (deriving the truthy layer, optimizing, switching)."""
 
 
-class _Silent:
+class SilentProgress:
     """The progress reporter used when nobody is watching."""
 
     def checked(self, file: SourceFile, triples: int) -> None:
@@ -126,13 +129,9 @@ def load_dataset(
     another load holds the lock or the store directory is not ours. On any failure the live store
     is untouched and the partial build is removed.
     """
-    report_to: LoadProgress = progress if progress is not None else _Silent()
+    report_to: LoadProgress = progress if progress is not None else SilentProgress()
     started = time.perf_counter()
-    documents: list[tuple[SourceFile, TurtleDocument]] = []
-    for source in files:
-        document = read_turtle(source.path)
-        report_to.checked(source, document.triples)
-        documents.append((source, document))
+    documents = read_documents(files, report_to)
 
     store_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(store_dir):
@@ -159,17 +158,26 @@ def load_dataset(
     )
 
 
-def _build(
-    build_dir: Path,
-    documents: Sequence[tuple[SourceFile, TurtleDocument]],
-    progress: LoadProgress,
-) -> tuple[int, tuple[GraphCount, ...]]:
-    """Stage the checked bytes in memory, derive truthy, bulk-load it all to `build_dir` at once.
+def read_documents(
+    files: Sequence[SourceFile], progress: LoadProgress
+) -> list[tuple[SourceFile, TurtleDocument]]:
+    """Read and strictly check every file before anything is built (the first bad one raises)."""
+    documents: list[tuple[SourceFile, TurtleDocument]] = []
+    for source in files:
+        document = read_turtle(source.path)
+        progress.checked(source, document.triples)
+        documents.append((source, document))
+    return documents
 
-    One `bulk_load` for the whole dataset, not one per file: each bulk load has a fixed cost
-    (~20 ms, new SST files), which made 265 small files take seconds. The in-memory staging store
-    parses each file into its own named graph (renaming blank nodes, so files never share one),
-    and the truthy layer is derived there too, before anything touches the disk.
+
+def stage_in_memory(
+    documents: Sequence[tuple[SourceFile, TurtleDocument]], progress: LoadProgress
+) -> tuple[ox.Store, int]:
+    """Parse the checked bytes into an in-memory store, one named graph per file, and derive the
+    truthy layer there; return the store and the number of truthy triples.
+
+    Every backend builds from this staging store, so the embedded and remote stores hold the same
+    quads. Parsing each file on its own renames its blank nodes, so files never share one.
     """
     from kg.truthy import materialize_truthy  # the derived layer is the truthy module's business
 
@@ -184,7 +192,21 @@ def _build(
             raise syntax_error(source.path, exc) from None
         progress.loaded(source, document.triples)
     progress.stage("deriving the truthy layer")
-    truthy = materialize_truthy(staging)
+    return staging, materialize_truthy(staging)
+
+
+def _build(
+    build_dir: Path,
+    documents: Sequence[tuple[SourceFile, TurtleDocument]],
+    progress: LoadProgress,
+) -> tuple[int, tuple[GraphCount, ...]]:
+    """Stage the checked bytes in memory, derive truthy, bulk-load it all to `build_dir` at once.
+
+    One `bulk_load` for the whole dataset, not one per file: each bulk load has a fixed cost
+    (~20 ms, new SST files), which made 265 small files take seconds; the whole dataset is staged
+    in memory (`stage_in_memory`) and written once, before anything touches the disk.
+    """
+    staging, truthy = stage_in_memory(documents, progress)
     progress.stage("writing the store")
     nquads = io.BytesIO()
     staging.dump(nquads, ox.RdfFormat.N_QUADS)

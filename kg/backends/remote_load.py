@@ -33,9 +33,17 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.dataset import SourceFile, TurtleDocument, read_turtle, syntax_error
+from kg.dataset import SourceFile
 from kg.errors import KgError, StoreError
-from kg.store import GraphCount, LoadProgress, LoadReport, graph_counts
+from kg.store import (
+    GraphCount,
+    LoadProgress,
+    LoadReport,
+    SilentProgress,
+    graph_counts,
+    read_documents,
+    stage_in_memory,
+)
 
 if TYPE_CHECKING:
     from kg.backends.remote import RemoteBackend
@@ -45,48 +53,16 @@ __all__ = ["push_dataset"]
 _BATCH = 500  # quads per upload request
 
 
-class _Silent:
-    """No progress display."""
-
-    def checked(self, file: SourceFile, triples: int) -> None:
-        """Ignore."""
-
-    def loading(self, total_triples: int) -> None:
-        """Ignore."""
-
-    def loaded(self, file: SourceFile, triples: int) -> None:
-        """Ignore."""
-
-    def stage(self, description: str) -> None:
-        """Ignore."""
-
-
 def push_dataset(
     backend: RemoteBackend, files: Sequence[SourceFile], *, progress: LoadProgress | None = None
 ) -> LoadReport:
     """Replace the live graphs of the remote store with `files` and their truthy layer."""
     from kg.backends.remote import LIVE_GRAPH, META_GRAPH, STAGING_BASE, STORE_NODE, VERSION
-    from kg.truthy import materialize_truthy
 
-    report_to: LoadProgress = progress if progress is not None else _Silent()
+    report_to: LoadProgress = progress if progress is not None else SilentProgress()
     started = time.perf_counter()
-    documents: list[tuple[SourceFile, TurtleDocument]] = []
-    for source in files:
-        document = read_turtle(source.path)
-        report_to.checked(source, document.triples)
-        documents.append((source, document))
-
-    report_to.loading(sum(d.triples for _, d in documents))
-    staging = ox.Store()
-    for source, document in documents:
-        try:
-            staging.load(
-                document.data, ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph_iri)
-            )
-        except SyntaxError as exc:  # pragma: no cover - read_turtle parsed the same bytes
-            raise syntax_error(source.path, exc) from None
-    report_to.stage("deriving the truthy layer")
-    truthy = materialize_truthy(staging)
+    documents = read_documents(files, report_to)
+    staging, truthy = stage_in_memory(documents, report_to)
     graphs = graph_counts(staging)
 
     client = backend.client
@@ -103,8 +79,6 @@ def push_dataset(
             client.update(_insert(batch, targets))
             report_to.stage(f"uploaded batch {n}/{len(batches)}")
         staged.update(targets)
-        for source, _ in documents:
-            report_to.loaded(source, 0)
         report_to.stage("verifying the staged graphs")
         _verify(backend, graphs, staged)
         report_to.stage("switching to the new graphs")
