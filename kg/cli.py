@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from kg.errors import KgError, SourceFileError, UserInputError
+from kg.query import OutputFormat
 from kg.settings import Settings
 
 __all__ = ["app"]
@@ -192,17 +193,6 @@ def validate(
     raise typer.Exit(EXIT_OK if report.conforms else EXIT_FAILED)
 
 
-class QueryFormat(enum.StrEnum):
-    """Formats of `kg query`: csv/tsv/json for SELECT and ASK, turtle/ntriples for graphs."""
-
-    table = "table"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    turtle = "turtle"
-    ntriples = "ntriples"
-
-
 @app.command()
 def query(
     ctx: typer.Context,
@@ -215,30 +205,30 @@ def query(
         ),
     ],
     fmt: Annotated[
-        QueryFormat,
+        OutputFormat,
         typer.Option(
             "--format",
             "-f",
             help="table, or csv/tsv/json (SPARQL results) for SELECT and ASK, "
             "turtle/ntriples for CONSTRUCT and DESCRIBE.",
         ),
-    ] = QueryFormat.table,
+    ] = OutputFormat.table,
 ) -> None:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query against the live store."""
     from kg.backends import backend_for
     from kg.console import rows_table
-    from kg.query import OutputFormat, read_query
+    from kg.query import read_query
 
     settings = _settings_of(ctx)
     text = read_query(query_or_file)
     backend = backend_for(settings)
     try:
         result = backend.query(
-            text, fmt=OutputFormat(fmt.value), timeout_s=settings.query_timeout_s
+            text, fmt=fmt, timeout_s=settings.query_timeout_s
         )
     finally:
         backend.close()
-    if fmt is QueryFormat.table:
+    if fmt is OutputFormat.table:
         columns, rows = result.table_rows()
         _out.print(rows_table(columns, rows))
     else:

@@ -41,13 +41,8 @@ class Kind(enum.StrEnum):
     graph = "graph"
 
 
-class ResultFormat(enum.Enum):
-    """SPARQL results formats: (short name, media type, aliases accepted on input)."""
-
-    JSON = ("json", "application/sparql-results+json", ("application/json",))
-    XML = ("xml", "application/sparql-results+xml", ("application/xml", "text/xml"))
-    CSV = ("csv", "text/csv", ())
-    TSV = ("tsv", "text/tab-separated-values", ())
+class _MediaFormat:
+    """What both format tables hold per member: (short name, media type, input aliases)."""
 
     short_name: str
     media_type: str
@@ -63,13 +58,22 @@ class ResultFormat(enum.Enum):
         """The Content-Type header value of an answer in this format."""
         return _with_charset(self.media_type)
 
+
+class ResultFormat(_MediaFormat, enum.Enum):
+    """SPARQL results formats: (short name, media type, aliases accepted on input)."""
+
+    JSON = ("json", "application/sparql-results+json", ("application/json",))
+    XML = ("xml", "application/sparql-results+xml", ("application/xml", "text/xml"))
+    CSV = ("csv", "text/csv", ())
+    TSV = ("tsv", "text/tab-separated-values", ())
+
     @property
     def oxigraph(self) -> ox.QueryResultsFormat:
         """pyoxigraph's writer for this format."""
         return _OX_RESULTS[self]
 
 
-class GraphFormat(enum.Enum):
+class GraphFormat(_MediaFormat, enum.Enum):
     """RDF formats: (short name, media type, aliases accepted on input)."""
 
     TURTLE = ("turtle", "text/turtle", ("application/x-turtle", "ttl"))
@@ -78,20 +82,6 @@ class GraphFormat(enum.Enum):
     TRIG = ("trig", "application/trig", ())
     RDF_XML = ("rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "xml", "rdf"))
     JSON_LD = ("jsonld", "application/ld+json", ("application/json", "json", "json-ld"))
-
-    short_name: str
-    media_type: str
-    aliases: tuple[str, ...]
-
-    def __init__(self, name: str, media_type: str, aliases: tuple[str, ...]) -> None:
-        self.short_name = name
-        self.media_type = media_type
-        self.aliases = aliases
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value of an answer in this format."""
-        return _with_charset(self.media_type)
 
     @property
     def oxigraph(self) -> ox.RdfFormat:
@@ -189,9 +179,7 @@ def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
     return tuple(ranges)
 
 
-def _pick(
-    table: tuple[F, ...], ranges: tuple[MediaRange, ...], accept: str | None
-) -> F:
+def _pick(table: tuple[F, ...], ranges: tuple[MediaRange, ...], accept: str | None) -> F:
     """The table row the ranges like best; `NotAcceptableError` if none is acceptable."""
     best: tuple[float, int, int] | None = None
     chosen: F | None = None

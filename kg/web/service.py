@@ -205,18 +205,10 @@ class QueryService:
         build = require_store(self.settings.store_dir)
         version = build.name
         names_graphs = bool(default_graphs or named_graphs)
-        key = CacheKey(
-            store_version=version,
-            query=normalise_query(query),
-            solutions_format=formats.solutions,
-            graph_format=formats.graph,
-            default_graphs=tuple(sorted(default_graphs)) if names_graphs else None,
-            named_graphs=tuple(sorted(named_graphs)) if names_graphs else None,
-        )
+        key = _cache_key(version, query, formats, default_graphs, named_graphs)
         cacheable = is_deterministic(query)
-        hit = self.cache.get(key) if cacheable else None
-        if hit is not None:
-            return _answer(hit.media_type, hit.body, key.etag(), version, True, if_none_match)
+        if cacheable and (reused := self._reuse(key, version, if_none_match)) is not None:
+            return reused
 
         job = Job(
             build_dir=str(build),
@@ -246,6 +238,13 @@ class QueryService:
             etag = body_etag(key, outcome.body)
         return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
 
+    def _reuse(self, key: CacheKey, version: str, if_none_match: str | None) -> Answer | None:
+        """The cached answer under `key` (200, or 304 when the client already has it), if any."""
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        return _answer(hit.media_type, hit.body, key.etag(), version, True, if_none_match)
+
     def _answer_remote(
         self,
         remote: RemoteBackend,
@@ -271,18 +270,10 @@ class QueryService:
         try:
             version = remote.version()
             names_graphs = bool(default_graphs or named_graphs)
-            key = CacheKey(
-                store_version=version,
-                query=normalise_query(query),
-                solutions_format=formats.solutions,
-                graph_format=formats.graph,
-                default_graphs=tuple(sorted(default_graphs)) if names_graphs else None,
-                named_graphs=tuple(sorted(named_graphs)) if names_graphs else None,
-            )
+            key = _cache_key(version, query, formats, default_graphs, named_graphs)
             cacheable = is_deterministic(query)
-            hit = self.cache.get(key) if cacheable else None
-            if hit is not None:
-                return _answer(hit.media_type, hit.body, key.etag(), version, True, if_none_match)
+            if cacheable and (reused := self._reuse(key, version, if_none_match)) is not None:
+                return reused
             left = timeout_s - (time.monotonic() - started)
             if left <= 0:
                 raise QueryTimeoutError(f"The query did not start within {timeout_s:g} s.")
@@ -306,6 +297,29 @@ class QueryService:
             return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
         finally:
             self._remote_slots.release()
+
+
+def _cache_key(
+    version: str,
+    query: str,
+    formats: FormatChoice,
+    default_graphs: tuple[str, ...],
+    named_graphs: tuple[str, ...],
+) -> CacheKey:
+    """The cache key of a query on one store version, whichever backend answers it.
+
+    Graph parameters are part of the key only when the request names graphs (the protocol's
+    dataset); their order does not matter.
+    """
+    names_graphs = bool(default_graphs or named_graphs)
+    return CacheKey(
+        store_version=version,
+        query=normalise_query(query),
+        solutions_format=formats.solutions,
+        graph_format=formats.graph,
+        default_graphs=tuple(sorted(default_graphs)) if names_graphs else None,
+        named_graphs=tuple(sorted(named_graphs)) if names_graphs else None,
+    )
 
 
 def _answer(
