@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from live_pages import page_app, serve
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -67,7 +68,10 @@ def test_an_example_query_runs_in_the_query_ui(page: Page, base_url: str) -> Non
     page.locator(".yasqe_queryButton").click()
     rows = page.locator(".yasr table tbody tr")
     expect(rows.first).to_be_visible(timeout=30_000)
-    assert rows.count() > 0
+    # The first example's expected result (header + rows, SPARQL TSV) gives the exact row count.
+    expected = ROOT / "queries" / "001-sites-by-type-and-place.expected.tsv"
+    expected_rows = len(expected.read_text(encoding="utf-8").splitlines()) - 1
+    expect(rows).to_have_count(expected_rows)
     page.screenshot(path=str(ARTIFACTS / "query-ui-results.png"), full_page=True)
 
 
