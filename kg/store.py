@@ -3,6 +3,7 @@
 Layout of the store directory (`KG_STORE_DIR`, default `var/store/`)::
 
     builds/<UTC timestamp>-<pid>/   one complete, frozen RocksDB store per successful `kg load`
+    builds/<…>/blank-node-labels    the labelling scheme of its blank nodes (`kg.blank_nodes`)
     current -> builds/<…>           the live store; readers open it read-only
     load.lock                       held (flock) by the one `kg load` allowed at a time
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import io
 import os
 import shutil
 import time
@@ -31,11 +31,13 @@ from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 
+from kg.blank_nodes import LABEL_SCHEME, canonical_file_quads, has_blank_nodes
 from kg.dataset import SourceFile, TurtleDocument, read_turtle, syntax_error
 from kg.errors import QuerySyntaxError, StoreError, StoreNotBuiltError
 from kg.search import SEARCH_INDEX_FILE, build_search_index
 
 __all__ = [
+    "BLANK_NODE_MARKER",
     "BUILDS_DIR",
     "CURRENT_LINK",
     "GraphCount",
@@ -44,6 +46,7 @@ __all__ = [
     "SilentProgress",
     "apply_update",
     "apply_write",
+    "canonical_labels",
     "current_build",
     "graph_counts",
     "load_dataset",
@@ -54,6 +57,7 @@ __all__ = [
 ]
 
 BUILDS_DIR = "builds"
+BLANK_NODE_MARKER = "blank-node-labels"
 CURRENT_LINK = "current"
 _LOCK_FILE = "load.lock"
 _TMP_LINK_PREFIX = ".current.tmp-"
@@ -177,7 +181,9 @@ def stage_in_memory(
     truthy layer there; return the store and the number of truthy triples.
 
     Every backend builds from this staging store, so the embedded and remote stores hold the same
-    quads. Parsing each file on its own renames its blank nodes, so files never share one.
+    quads. Each file's blank nodes get canonical labels (`kg.blank_nodes`) that depend on its
+    graph IRI and content only, so files never share one and reloading identical files gives
+    identical quads.
     """
     from kg.truthy import materialize_truthy  # the derived layer is the truthy module's business
 
@@ -185,9 +191,7 @@ def stage_in_memory(
     staging = ox.Store()
     for source, document in documents:
         try:
-            staging.load(
-                document.data, ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(source.graph_iri)
-            )
+            _stage_file(staging, source, document)
         except SyntaxError as exc:  # pragma: no cover - read_turtle parsed the same bytes
             raise syntax_error(source.path, exc) from None
         progress.loaded(source, document.triples)
@@ -195,32 +199,59 @@ def stage_in_memory(
     return staging, materialize_truthy(staging)
 
 
+def _stage_file(staging: ox.Store, source: SourceFile, document: TurtleDocument) -> None:
+    """Add one file to its graph, its blank nodes labelled canonically (`kg.blank_nodes`).
+
+    A file without blank nodes is handed to the Rust parser whole; the others go through
+    Python once, to be relabelled.
+    """
+    graph = ox.NamedNode(source.graph_iri)
+    if b"[" not in document.data and b"_:" not in document.data and b"(" not in document.data:
+        staging.load(document.data, ox.RdfFormat.TURTLE, to_graph=graph)
+        return
+    triples = list(ox.parse(document.data, ox.RdfFormat.TURTLE))
+    if not has_blank_nodes(triples):
+        staging.load(document.data, ox.RdfFormat.TURTLE, to_graph=graph)
+        return
+    staging.extend(canonical_file_quads(source.graph_iri, triples))
+
+
+def canonical_labels(build_dir: Path) -> bool:
+    """Whether a build's blank nodes carry the load-time canonical labels of `kg.blank_nodes`.
+
+    Builds written by `apply_write` (SPARQL Update, Graph Store writes) lack the marker: their
+    new blank nodes have whatever ids the update gave them.
+    """
+    marker = build_dir / BLANK_NODE_MARKER
+    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == LABEL_SCHEME
+
+
 def _build(
     build_dir: Path,
     documents: Sequence[tuple[SourceFile, TurtleDocument]],
     progress: LoadProgress,
 ) -> tuple[int, tuple[GraphCount, ...]]:
-    """Stage the checked bytes in memory, derive truthy, bulk-load it all to `build_dir` at once.
+    """Stage the checked bytes in memory, derive truthy, bulk-write it all to `build_dir` at once.
 
-    One `bulk_load` for the whole dataset, not one per file: each bulk load has a fixed cost
-    (~20 ms, new SST files), which made 265 small files take seconds; the whole dataset is staged
-    in memory (`stage_in_memory`) and written once, before anything touches the disk.
+    One bulk write for the whole dataset, not one per file: each has a fixed cost (~20 ms, new SST
+    files), which made 265 small files take seconds; the whole dataset is staged in memory
+    (`stage_in_memory`) and written once, before anything touches the disk. It is written with
+    `bulk_extend` from the staging store, not dumped and bulk-loaded: a parser (`bulk_load`)
+    would rename the blank nodes and lose their canonical labels.
     """
     staging, truthy = stage_in_memory(documents, progress)
     progress.stage("writing the store")
-    nquads = io.BytesIO()
-    staging.dump(nquads, ox.RdfFormat.N_QUADS)
-    del staging
     store = ox.Store(str(build_dir))
     try:
-        store.bulk_load(nquads.getvalue(), ox.RdfFormat.N_QUADS)
-        del nquads
+        store.bulk_extend(staging)
+        del staging
         progress.stage("optimizing the store")
         store.optimize()
         graphs = graph_counts(store)
         progress.stage("indexing names for search")
         build_search_index(store, build_dir / SEARCH_INDEX_FILE)  # swaps with the store
         store.flush()
+        (build_dir / BLANK_NODE_MARKER).write_text(LABEL_SCHEME + "\n", encoding="utf-8")
     finally:
         del store
         gc.collect()  # drop every reference so RocksDB closes before the directory is published

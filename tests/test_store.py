@@ -14,7 +14,15 @@ from cli_runner import CLI_FIXTURES, ROOT
 from kg.dataset import discover_files
 from kg.errors import SourceFileError, StoreError, StoreNotBuiltError
 from kg.namespaces import GRAPH_BASE, HK, TRUTHY_GRAPH
-from kg.store import BUILDS_DIR, current_build, load_dataset, open_store
+from kg.store import (
+    BUILDS_DIR,
+    apply_update,
+    canonical_labels,
+    current_build,
+    load_dataset,
+    open_store,
+    require_store,
+)
 
 GOOD = discover_files([CLI_FIXTURES / "good"], root=ROOT)
 FORTRESS_GRAPH = GRAPH_BASE + "tests/fixtures/cli/good/sites/demo-fortress.ttl"
@@ -116,3 +124,76 @@ def test_a_current_that_is_not_our_link_is_not_overwritten(tmp_path: Path) -> No
         load_dataset(GOOD, store_dir=tmp_path)
     assert (tmp_path / "current").is_dir()
     shutil.rmtree(tmp_path / "current")
+
+
+# --- canonical blank-node labels given at load (kg.blank_nodes) -----------------------------------
+
+_PREFIXES = "@prefix ex: <http://example.org/> .\n"
+
+
+def _load_texts(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    """Load `files` (relative name -> Turtle, always in the same folder, so the same graph IRIs)
+    into a fresh store under tmp_path/name."""
+    data = tmp_path / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    for relative, text in files.items():
+        path = data / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_PREFIXES + text, encoding="utf-8")
+    store_dir = tmp_path / name
+    load_dataset(discover_files([data], root=tmp_path), store_dir=store_dir)
+    return store_dir
+
+
+def _quads(store_dir: Path) -> list[str]:
+    """Every quad as N-Quads text, sorted: equal lists mean equal stores, blank labels included."""
+    return sorted(str(q) for q in open_store(store_dir))
+
+
+def test_reloading_the_same_files_gives_the_same_blank_node_labels(tmp_path: Path) -> None:
+    load_dataset(GOOD, store_dir=tmp_path / "a")
+    load_dataset(GOOD, store_dir=tmp_path / "b")
+    first, second = _quads(tmp_path / "a"), _quads(tmp_path / "b")
+    assert any("_:c" in line for line in first)
+    assert first == second
+
+
+def test_labels_do_not_depend_on_statement_order(tmp_path: Path) -> None:
+    one = 'ex:s ex:cites [ ex:page "1" ; ex:in [ ex:title "T" ] ] ; ex:span [ ex:from "1900" ] .\n'
+    two = 'ex:s ex:span [ ex:from "1900" ] ; ex:cites [ ex:in [ ex:title "T" ] ; ex:page "1" ] .\n'
+    assert _quads(_load_texts(tmp_path, "a", {"f.ttl": one})) == _quads(
+        _load_texts(tmp_path, "b", {"f.ttl": two})
+    )
+
+
+def test_identical_blank_nodes_in_two_files_stay_two_nodes(tmp_path: Path) -> None:
+    text = 'ex:s ex:cites [ ex:page "1" ] .\n'
+    store_dir = _load_texts(tmp_path, "s", {"a.ttl": text, "b.ttl": text})
+    store = open_store(store_dir)
+    cites = ox.NamedNode("http://example.org/cites")
+    objects = {q.object for q in store.quads_for_pattern(None, cites, None, None)}
+    assert len(objects) == 2 and all(isinstance(o, ox.BlankNode) for o in objects)
+
+
+def test_twin_blank_nodes_are_kept_apart(tmp_path: Path) -> None:
+    text = 'ex:s ex:cites [ ex:page "1" ] , [ ex:page "1" ] , [ ex:page "2" ] .\n'
+    store_dir = _load_texts(tmp_path, "s", {"a.ttl": text})
+    store = open_store(store_dir)
+    cites = ox.NamedNode("http://example.org/cites")
+    assert len(list(store.quads_for_pattern(None, cites, None, None))) == 3
+    assert len(store) == 6
+    assert _quads(store_dir) == _quads(_load_texts(tmp_path, "again", {"a.ttl": text}))
+
+
+def test_a_cycle_of_blank_nodes_loads_whole(tmp_path: Path) -> None:
+    text = "_:a ex:next _:b . _:b ex:next _:a . ex:s ex:ring _:a .\n"
+    store_dir = _load_texts(tmp_path, "s", {"a.ttl": text})
+    labels = {q.object.value for q in open_store(store_dir) if isinstance(q.object, ox.BlankNode)}
+    assert len(labels) == 2 and all(label.startswith("x") for label in labels)
+
+
+def test_a_load_marks_its_labels_and_a_web_write_does_not(tmp_path: Path) -> None:
+    load_dataset(GOOD, store_dir=tmp_path)
+    assert canonical_labels(require_store(tmp_path))
+    apply_update(tmp_path, "INSERT DATA { GRAPH <http://example.org/g> { [] <http://e/p> 1 } }")
+    assert not canonical_labels(require_store(tmp_path))
