@@ -31,7 +31,17 @@ from kg.errors import (
     UserInputError,
 )
 from kg.settings import Settings, is_loopback
-from kg.web import dumps, graph_store, ops, pages, query_ui, search, sparql, update
+from kg.web import (
+    dumps,
+    entity_routes,
+    graph_store,
+    ops,
+    pages,
+    query_ui,
+    search,
+    sparql,
+    update,
+)
 from kg.web.limits import BodySizeLimit
 from kg.web.service import QueryService
 
@@ -44,7 +54,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     graph_store.router,
     ops.router,
     dumps.router,
-    pages.router,  # /id/…, /vocab/…, /ontology, the indexes, /static/…
+    entity_routes.router,  # /id/…, /vocab/…
+    pages.router,  # /ontology, the indexes, /static/…
     search.router,  # /search
     query_ui.router,  # /query (YASGUI)
 )

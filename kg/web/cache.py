@@ -13,12 +13,15 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 __all__ = [
     "CacheKey",
     "CachedAnswer",
     "ResultCache",
+    "VersionedLru",
     "body_etag",
     "etag_matches",
     "is_deterministic",
@@ -85,19 +88,34 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
 
 
-class ResultCache:
-    """A thread-safe LRU of answers, bounded by `max_bytes`; entries of older stores are dropped.
+class _Versioned(Protocol):
+    """A cache key that names the store version its value was computed on."""
 
-    An answer bigger than a quarter of the bound is not kept: one huge dump would otherwise
-    evict everything else for a result nobody is likely to repeat.
+    @property
+    def store_version(self) -> str: ...
+
+
+K = TypeVar("K", bound=_Versioned)
+V = TypeVar("V")
+
+
+class VersionedLru(Generic[K, V]):
+    """A thread-safe LRU bounded by `max_bytes`; entries of older store versions are dropped.
+
+    A value costing more than a quarter of the bound is not kept: one huge answer would otherwise
+    evict everything else for a result nobody is likely to repeat. `hits` and `misses` count
+    `get` calls, for the metrics.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, cost: Callable[[K, V], int]) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[CacheKey, CachedAnswer] = OrderedDict()
+        self._cost = cost
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._size = 0
         self._version: str | None = None
         self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
 
     @property
     def size_bytes(self) -> int:
@@ -107,33 +125,43 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: CacheKey) -> CachedAnswer | None:
-        """The cached answer for `key`, marked as recently used, or None."""
+    def get(self, key: K) -> V | None:
+        """The value under `key`, marked as recently used, or None."""
         with self._lock:
-            answer = self._entries.get(key)
-            if answer is not None:
-                self._entries.move_to_end(key)
-            return answer
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return value
 
-    def put(self, key: CacheKey, answer: CachedAnswer) -> bool:
-        """Keep `answer` under `key` unless too big; True if kept."""
-        cost = _cost(key, answer)
+    def put(self, key: K, value: V) -> bool:
+        """Keep `value` under `key` unless too big; True if kept."""
+        cost = self._cost(key, value)
         if cost > self.max_bytes // 4:
             return False
         with self._lock:
             if key.store_version != self._version:
-                self._entries.clear()  # a new store: every older answer is stale
+                self._entries.clear()  # a new store: every older value is stale
                 self._size = 0
                 self._version = key.store_version
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= _cost(key, old)
-            self._entries[key] = answer
+                self._size -= self._cost(key, old)
+            self._entries[key] = value
             self._size += cost
             while self._size > self.max_bytes:
                 evicted_key, evicted = self._entries.popitem(last=False)
-                self._size -= _cost(evicted_key, evicted)
+                self._size -= self._cost(evicted_key, evicted)
             return True
+
+
+class ResultCache(VersionedLru[CacheKey, CachedAnswer]):
+    """The endpoint's answers by `CacheKey`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, _cost)
 
 
 def _cost(key: CacheKey, answer: CachedAnswer) -> int:

@@ -29,6 +29,7 @@ from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 
 from kg.errors import QueryTimeoutError, ServiceBusyError, StoreError
+from kg.web.page_work import PageJob
 from kg.web.worker import Job, Outcome, serve
 
 __all__ = ["Executor", "WorkerDied"]
@@ -85,7 +86,7 @@ class Executor:
         with self._lock:
             return self._busy
 
-    def run(self, job: Job, *, timeout_s: float) -> Outcome:
+    def run(self, job: Job | PageJob, *, timeout_s: float) -> Outcome:
         """Evaluate `job` in a worker; raise `QueryTimeoutError` once `timeout_s` has passed.
 
         The wait for admission and for an idle worker counts against the same deadline, so a
@@ -108,7 +109,9 @@ class Executor:
         finally:
             self._admission.release()
 
-    def _run_on(self, worker: _Worker, job: Job, deadline: float, timeout_s: float) -> Outcome:
+    def _run_on(
+        self, worker: _Worker, job: Job | PageJob, deadline: float, timeout_s: float
+    ) -> Outcome:
         """Send `job` to `worker`, wait until the deadline; the pool always gets a worker back."""
         healthy = False
         with self._lock:

@@ -2,7 +2,7 @@
 
 The language comes from, in order: `?lang=` (which the page then remembers in a cookie), the
 `lang` cookie, the `Accept-Language` header, English. Entity labels use the same choice with a
-fallback (see `kg.web.entities.Labels.pick`); the interface text comes from the catalogues in
+fallback (see `kg.web.entity_view.Labels.pick`); the interface text comes from the catalogues in
 `kg/web/i18n/{lang}.json`, which a test keeps complete in every language.
 """
 

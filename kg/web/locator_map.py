@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from kg.web.entities import Link, Point
+from kg.web.entity_view import Link, Point
 
 __all__ = ["locator_map_svg"]
 

@@ -14,40 +14,26 @@ Also here: the indexes (`/sites`, `/places`, `/people`, `/sources`…, with filt
 
 from __future__ import annotations
 
-import io
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from kg.errors import NotAcceptableError
-from kg.namespaces import HK, ID_BASE, MINTED_KINDS, PREFIXES, VOCAB_BASE
-from kg.release.jsonld import JsonLdCompactor, write_jsonld
+from kg.namespaces import HK, PREFIXES
 from kg.settings import Settings
 from kg.web.deps import ServiceDep, SettingsDep
-from kg.web.entities import (
-    Answerer,
-    Labels,
-    Link,
-    construct_query,
-    describe_entity,
-    exists,
-    href_of,
-    kind_of,
-    labels_of,
-    select,
-)
+from kg.web.entity_queries import Answerer, json_selector, labels_of
+from kg.web.entity_view import Labels, Link, href_of, kind_of
+from kg.web.jsonld_page import compact_jsonld
 from kg.web.language import LANGUAGE_NAMES, LANGUAGES, catalogue, choose_language
-from kg.web.locator_map import locator_map_svg
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -55,16 +41,17 @@ __all__ = [
     "ReaderDep",
     "SettingsDep",
     "choose_format",
+    "encode_params",
     "labels_of_iris",
     "render",
+    "render_bytes",
     "router",
+    "without_lang",
 ]
 
 router = APIRouter()
 
 WEB_DIR: Final = Path(__file__).resolve().parent
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_VOCAB_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _STATIC_FILES: Final = {"style.css": "text/css; charset=utf-8"}
 
 
@@ -135,7 +122,7 @@ def choose_format(format_param: str | None, accept: str | None) -> GraphFormat:
 # --- dependencies ---------------------------------------------------------------------------
 
 
-def get_answerer(service: ServiceDep) -> Answerer:
+async def get_answerer(service: ServiceDep) -> Answerer:
     """Queries behind pages go through the app's QueryService: deadline, cache, metrics."""
 
     def answer(query: str, media_type: str) -> bytes:
@@ -152,7 +139,7 @@ class Reader:
     explicit: bool
 
 
-def get_reader(
+async def get_reader(
     request: Request, lang: Annotated[str | None, Query(max_length=8)] = None
 ) -> Reader:
     """The reader's language: `?lang=`, then the cookie, then Accept-Language, then English."""
@@ -173,138 +160,55 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
+def render_bytes(reader: Reader, template: str, context: dict[str, Any], *, path: str,
+                 query_string: str) -> bytes:
+    """A page in the reader's language as bytes (what the page cache keeps).
+
+    The templates read only the context given here (never the request), so a rendered page is
+    a function of these arguments.
+    """
+    page = _templates().env.get_template(template).render({
+        "lang": reader.lang, "t": catalogue(reader.lang), "path": path,
+        "query_string": query_string, **context,
+    })
+    return page.encode("utf-8")
+
+
 def render(
     request: Request, reader: Reader, template: str, context: dict[str, Any], *,
     status_code: int = 200, headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a page in the reader's language; remember a language chosen with `?lang=`."""
-    texts = catalogue(reader.lang)
-    response = _templates().TemplateResponse(
-        request,
-        template,
-        {"lang": reader.lang, "t": texts, "path": request.url.path,
-         "query_string": _without_lang(request), **context},
-        status_code=status_code,
-        headers=headers,
-    )
-    if reader.explicit:
-        response.set_cookie("lang", reader.lang, max_age=365 * 24 * 3600, samesite="lax")
+    body = render_bytes(reader, template, context, path=request.url.path,
+                        query_string=without_lang(request))
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    remember_language(response, reader)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response
 
 
-def _without_lang(request: Request) -> str:
+def remember_language(response: Response, reader: Reader) -> None:
+    """Set the language cookie when `?lang=` chose the language."""
+    if reader.explicit:
+        response.set_cookie("lang", reader.lang, max_age=365 * 24 * 3600, samesite="lax")
+
+
+def without_lang(request: Request) -> str:
     """The request's query string without `lang`, so the language switch keeps the filters."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    from urllib.parse import urlencode
-
     return urlencode(kept)
 
 
-# --- entity pages ---------------------------------------------------------------------------
-
-
-@router.get("/id/{kind}/{slug}", name="entity")
-def entity_page(
-    request: Request, kind: str, slug: str, answer: AnswererDep, reader: ReaderDep,
-    settings: SettingsDep, format: Annotated[str | None, Query(max_length=40)] = None,
-) -> Response:
-    """The page of one minted IRI, in the negotiated format."""
-    if kind not in MINTED_KINDS or not _SLUG.match(slug):
-        return _not_found(request, reader)
-    return _resource(request, f"{ID_BASE}{kind}/{slug}", answer, reader, settings, format)
-
-
-@router.get("/vocab/{scheme}", name="scheme")
-def scheme_page(
-    request: Request, scheme: str, answer: AnswererDep, reader: ReaderDep,
-    settings: SettingsDep, format: Annotated[str | None, Query(max_length=40)] = None,
-) -> Response:
-    """A SKOS concept scheme (`hkv:site-type`…)."""
-    if not _VOCAB_SEGMENT.match(scheme):
-        return _not_found(request, reader)
-    return _resource(request, f"{VOCAB_BASE}{scheme}", answer, reader, settings, format)
-
-
-@router.get("/vocab/{scheme}/{concept}", name="concept")
-def concept_page(
-    request: Request, scheme: str, concept: str, answer: AnswererDep, reader: ReaderDep,
-    settings: SettingsDep, format: Annotated[str | None, Query(max_length=40)] = None,
-) -> Response:
-    """A SKOS concept (`sitetype:mosque`…) and everything typed with it."""
-    if not (_VOCAB_SEGMENT.match(scheme) and _VOCAB_SEGMENT.match(concept)):
-        return _not_found(request, reader)
-    return _resource(
-        request, f"{VOCAB_BASE}{scheme}/{concept}", answer, reader, settings, format
-    )
-
-
-def _resource(
-    request: Request, iri: str, answer: Answerer, reader: Reader, settings: Settings,
-    format_param: str | None,
-) -> Response:
-    fmt = choose_format(format_param, request.headers.get("accept"))
-    if not exists(answer, iri):
-        return _not_found(request, reader, html=fmt.name == "html")
-    path = request.url.path
-    headers = {
-        "Link": ", ".join(
-            f'<{path}?format={f.name}>; rel="alternate"; type="{f.media_type}"'
-            for f in GRAPH_FORMATS
-        ),
-        "Content-Location": f"{path}?format={fmt.name}",
-    }
-    if fmt.name != "html":
-        body = _graph(answer, construct_query(iri), fmt, settings)
-        headers["Vary"] = "Accept"
-        return Response(body, media_type=fmt.media_type, headers=headers)
-    view = describe_entity(answer, iri, reader.lang)
-    map_svg = (
-        locator_map_svg(view.point, view.entity.label, view.neighbours,
-                        title=catalogue(reader.lang)["map_title"])
-        if view.point is not None
-        else ""
-    )
-    return render(request, reader, "entity.html", {
-        "view": view, "map_svg": map_svg, "formats": GRAPH_FORMATS[1:],
-        "query_link": "/query?" + _encode({"query": view.data_query}),
-    }, headers=headers)
-
-
-def _encode(params: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
+def encode_params(params: dict[str, str]) -> str:
+    """`params` as a URL query string."""
     return urlencode(params)
 
 
-def _graph(answer: Answerer, query: str, fmt: GraphFormat, settings: Settings) -> bytes:
-    """The entity's graph in `fmt`; JSON-LD is compacted with the project's full context.
-
-    JSON-LD goes through the release's streaming compactor (`kg.release.jsonld`), so a page and a
-    dump use the same terms — and no blank-node triple (citation, time span) is lost on the way.
-    """
+def graph_body(answer: Answerer, query: str, fmt: GraphFormat, settings: Settings) -> bytes:
+    """A CONSTRUCT's graph in `fmt`; JSON-LD is compacted with the project's full context."""
     if fmt.name != "jsonld":
         return answer(query, fmt.media_type)
-    triples = ox.parse(answer(query, "application/n-triples"), format=ox.RdfFormat.N_TRIPLES)
-    quads = sorted(
-        (ox.Quad(t.subject, t.predicate, t.object) for t in triples),
-        key=lambda q: (isinstance(q.subject, ox.BlankNode), str(q.subject)),
-    )
-    context = json.loads(
-        (settings.root / "ontology" / "context.jsonld").read_text(encoding="utf-8")
-    )["@context"]
-    output = io.StringIO()
-    write_jsonld(iter(quads), output, compactor=JsonLdCompactor(context))
-    return output.getvalue().encode()
-
-
-def _not_found(request: Request, reader: Reader, *, html: bool = True) -> Response:
-    if not html:
-        return Response(
-            "Not found: the knowledge graph has nothing about this identifier.\n",
-            status_code=404, media_type="text/plain",
-        )
-    return render(request, reader, "not_found.html", {}, status_code=404)
+    return compact_jsonld(answer(query, "application/n-triples"), settings.root)
 
 
 # --- the ontology ----------------------------------------------------------------------------
@@ -329,9 +233,9 @@ def ontology_page(
             "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
             f'FILTER(STRSTARTS(STR(?s), "{HK}") || ?s = <{_ONTOLOGY_IRI}>) }}'
         )
-        return Response(_graph(answer, query, fmt, settings), media_type=fmt.media_type,
+        return Response(graph_body(answer, query, fmt, settings), media_type=fmt.media_type,
                         headers=headers)
-    rows = select(answer, f"""SELECT DISTINCT ?term ?type ?label ?comment WHERE {{
+    rows = json_selector(answer)(f"""SELECT DISTINCT ?term ?type ?label ?comment WHERE {{
         ?term a ?type .
         VALUES ?type {{ owl:Class rdf:Property owl:ObjectProperty owl:DatatypeProperty }}
         FILTER(STRSTARTS(STR(?term), "{HK}"))
@@ -355,7 +259,7 @@ def ontology_page(
     properties = [t for t in terms.values() if not t["is_class"]]
     return render(request, reader, "ontology.html", {
         "classes": classes, "properties": properties, "formats": GRAPH_FORMATS[1:],
-        "query_link": "/query?" + _encode({"query": PREFIXES_QUERY_ONTOLOGY}),
+        "query_link": "/query?" + encode_params({"query": PREFIXES_QUERY_ONTOLOGY}),
     }, headers=headers)
 
 
@@ -421,7 +325,7 @@ def _index(
     place_part = (
         f"OPTIONAL {{ ?x ({place_path})/hk:withinPlace* ?place }}" if index.place_filter else ""
     )
-    rows = select(answer, f"""SELECT DISTINCT ?x ?type ?place WHERE {{
+    rows = json_selector(answer)(f"""SELECT DISTINCT ?x ?type ?place WHERE {{
         ?x a <{index.cls}> . {type_part} {place_part}
     }} ORDER BY ?x""")
     types: dict[str, set[str]] = {}
@@ -463,7 +367,7 @@ def _index(
 
 def labels_of_iris(answer: Answerer, iris: list[str]) -> Labels:
     """The labels of `iris` (duplicates allowed), for lists of links."""
-    return labels_of(answer, sorted(set(iris)))
+    return labels_of(json_selector(answer), sorted(set(iris)))
 
 
 # --- static files ------------------------------------------------------------------------------

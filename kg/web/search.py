@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from kg.search import SEARCH_INDEX_FILE, search
 from kg.store import require_store
-from kg.web.entities import Link, href_of, kind_of
+from kg.web.entity_view import Link, href_of, kind_of
 from kg.web.pages import AnswererDep, ReaderDep, SettingsDep, labels_of_iris, render
 
 __all__ = ["router"]

@@ -52,12 +52,13 @@ from kg.web.cache import (
 from kg.web.executor import Executor
 from kg.web.guard import check_query
 from kg.web.metrics import Metrics
+from kg.web.page_cache import PageCache
 from kg.web.worker import Job, Outcome
 
 if TYPE_CHECKING:
     from kg.backends.remote import RemoteBackend
 
-__all__ = ["Answer", "FormatChoice", "QueryService"]
+__all__ = ["Answer", "FormatChoice", "QueryService", "raise_for"]
 
 SPARQL_JSON = "application/sparql-results+json"
 _REMOTE_ADMISSION_S = 1.0  # how long a request beyond `max_concurrent_queries` may wait
@@ -107,6 +108,12 @@ class QueryService:
         )
         self.metrics.gauges["kg_sparql_worker_restarts_total"] = lambda: self.executor.restarts
         self.metrics.gauges["kg_sparql_workers_live"] = lambda: len(self.executor.worker_pids())
+        # Rendered entity pages (every format), keyed by store version, path and variant.
+        self.page_cache = PageCache(settings.cache_max_bytes)
+        self.metrics.gauges["kg_page_cache_hits_total"] = lambda: self.page_cache.hits
+        self.metrics.gauges["kg_page_cache_misses_total"] = lambda: self.page_cache.misses
+        self.metrics.gauges["kg_page_not_modified_total"] = lambda: self.page_cache.not_modified
+        self.metrics.gauges["kg_page_cache_bytes"] = lambda: self.page_cache.size_bytes
         # KG_BACKEND=sparql: queries go to the remote store over HTTP, behind the same guard,
         # cache and deadline; the workers above then stay idle.
         self.remote: RemoteBackend | None = None
@@ -230,7 +237,7 @@ class QueryService:
                 timeout_s=timeout_s,
                 if_none_match=if_none_match,
             )
-        _raise_for(outcome)
+        raise_for(outcome)
         if cacheable:
             self.cache.put(key, CachedAnswer(outcome.media_type, outcome.body))
             etag = key.etag()
@@ -288,7 +295,7 @@ class QueryService:
                 solutions_format=formats.solutions,
                 graph_format=formats.graph,
             )
-            _raise_for(outcome)
+            raise_for(outcome)
             if cacheable and remote.version() == version:
                 self.cache.put(key, CachedAnswer(outcome.media_type, outcome.body))
                 etag = key.etag()
@@ -331,7 +338,7 @@ def _answer(
     return Answer(200, body, media_type, etag, version, cached)
 
 
-def _raise_for(outcome: Outcome) -> None:
+def raise_for(outcome: Outcome) -> None:
     """Turn a worker's error outcome into the matching `kg.errors` exception."""
     if outcome.kind == "ok":
         return

@@ -1,7 +1,9 @@
 """What runs inside a query worker process: hold the live build open read-only, answer jobs.
 
 This module is preloaded by the executor's forkserver, so it imports only what a worker needs
-(pyoxigraph and the prefix table) and a new worker starts in milliseconds. A worker evaluates one
+(pyoxigraph, the prefix table and the pure-Python page builder of `kg.web.page_work`) and a new
+worker starts in milliseconds. Besides SPARQL `Job`s it answers `PageJob`s: a whole entity page
+gathered on the open store in one round trip. A worker evaluates one
 job at a time and sends back the result already serialised to bytes by pyoxigraph's own writers:
 building Python row objects would hold the GIL and cost far more than the evaluation itself.
 """
@@ -16,6 +18,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
+from kg.web.page_work import PageJob, PageMemo, PageResult, evaluate_page
 
 __all__ = ["Job", "Outcome", "outcome_of", "serve", "syntax_message"]
 
@@ -53,11 +56,13 @@ class Outcome:
     message: str = ""
     media_type: str = ""
     body: bytes = b""
+    page: PageResult | None = None  # the answer to a `PageJob`
 
 
 def serve(conn: Connection) -> None:
     """Worker main loop: answer jobs until the pipe closes or a None job asks it to stop."""
     opened: tuple[str, ox.Store] | None = None
+    memo = PageMemo("")
     while True:
         try:
             job = conn.recv()
@@ -65,17 +70,29 @@ def serve(conn: Connection) -> None:
             return
         if job is None:
             return
-        assert isinstance(job, Job)
+        assert isinstance(job, Job | PageJob)
         try:
             if opened is None or opened[0] != job.build_dir:
                 opened = None
                 gc.collect()  # close the previous build before opening the new one
                 opened = (job.build_dir, ox.Store.read_only(job.build_dir))
-            outcome = evaluate(opened[1], job)
+                memo = PageMemo(job.build_dir)
+            if isinstance(job, PageJob):
+                outcome = _page_outcome(opened[1], job, memo)
+            else:
+                outcome = evaluate(opened[1], job)
         except OSError as exc:
             opened = None
             outcome = Outcome("store", f"The store could not answer the query: {exc}")
         conn.send(outcome)
+
+
+def _page_outcome(store: ox.Store, job: PageJob, memo: PageMemo) -> Outcome:
+    """A page job's answer; a page query the store refuses is a store error, not a dead worker."""
+    try:
+        return Outcome("ok", page=evaluate_page(store, job, memo))
+    except (SyntaxError, ValueError) as exc:
+        return Outcome("store", f"The page of {job.iri} could not be gathered: {exc}")
 
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
