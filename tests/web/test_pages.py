@@ -18,9 +18,10 @@ import rdflib
 import rdflib.compare
 from live_pages import page_app, serve
 
+from kg.dataset import discover_files
 from kg.examples import load_examples
 from kg.namespaces import ID_BASE
-from kg.store import open_store
+from kg.store import load_dataset, open_store
 from kg.web.language import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,3 +307,81 @@ def test_query_ui_preloads_examples_prefixes_and_query(client: httpx.Client) -> 
     asset = client.get("/query/assets/yasgui.min.js")
     assert asset.status_code == 200 and "Yasgui" in asset.text[:200_000]
     assert client.get("/query/assets/../../../etc/passwd").status_code == 404
+
+
+# --- conditional requests and the rendered-page cache ------------------------------------------
+
+
+def page_metrics(client: httpx.Client) -> dict[str, float]:
+    """The kg_page_* counters of /metrics."""
+    found: dict[str, float] = {}
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("kg_page_"):
+            name, value = line.split()
+            found[name] = float(value)
+    return found
+
+
+@pytest.mark.parametrize("fmt", ["html", "ttl", "jsonld", "nt"])
+def test_if_none_match_is_answered_304_before_any_work(client: httpx.Client, fmt: str) -> None:
+    first = client.get(f"{FORTRESS}?format={fmt}")
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    before = page_metrics(client)
+    again = client.get(f"{FORTRESS}?format={fmt}", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    after = page_metrics(client)
+    assert after["kg_page_not_modified_total"] == before["kg_page_not_modified_total"] + 1
+    # neither a cache look-up nor a page job: 304 comes from the request alone
+    assert after["kg_page_cache_misses_total"] == before["kg_page_cache_misses_total"]
+    assert after["kg_page_cache_hits_total"] == before["kg_page_cache_hits_total"]
+    stale = client.get(f"{FORTRESS}?format={fmt}", headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200
+    assert stale.content == first.content
+
+
+def test_a_repeated_page_comes_from_the_cache_with_the_same_bytes(client: httpx.Client) -> None:
+    path = "/id/place/shusha?format=ttl"
+    first = client.get(path)
+    before = page_metrics(client)
+    second = client.get(path)
+    after = page_metrics(client)
+    assert second.content == first.content
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["content-type"] == first.headers["content-type"]
+    assert after["kg_page_cache_hits_total"] == before["kg_page_cache_hits_total"] + 1
+    assert after["kg_page_cache_misses_total"] == before["kg_page_cache_misses_total"]
+    assert after["kg_page_cache_bytes"] > 0
+
+
+def test_the_etag_names_the_variant(client: httpx.Client) -> None:
+    etags = {
+        client.get(FORTRESS, headers={"Accept-Language": lang}).headers["etag"]
+        for lang in ("en", "az", "ru")
+    }
+    etags |= {client.get(f"{FORTRESS}?format={f}").headers["etag"] for f in ("ttl", "nt")}
+    assert len(etags) == 5
+    # a page in one language is not "not modified" for a reader of another
+    en = client.get(FORTRESS, headers={"Accept-Language": "en"}).headers["etag"]
+    az = client.get(FORTRESS, headers={"Accept-Language": "az", "If-None-Match": en})
+    assert az.status_code == 200
+    assert h1(az.text) == FORTRESS_AZ
+
+
+def test_unknown_entities_get_no_etag(client: httpx.Client) -> None:
+    response = client.get("/id/site/no-such-site")
+    assert response.status_code == 404
+    assert "etag" not in response.headers
+
+
+def test_a_new_store_build_changes_every_page_etag(client: httpx.Client, store_dir: Path) -> None:
+    old = client.get(FORTRESS)
+    files = discover_files([ROOT / "ontology", ROOT / "data" / "ttl"], root=ROOT)
+    load_dataset(files, store_dir=store_dir)  # the same data, a new build: a new store version
+    new = client.get(FORTRESS, headers={"If-None-Match": old.headers["etag"]})
+    assert new.status_code == 200
+    assert new.headers["etag"] != old.headers["etag"]
+    assert new.headers["x-store-version"] != old.headers["x-store-version"]
+    assert new.content == old.content
