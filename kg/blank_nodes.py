@@ -39,13 +39,12 @@ LABEL_SCHEME = "kg-file-labels/1"
 
 _CYCLE = "\x00cycle"
 _Term = ox.NamedNode | ox.BlankNode | ox.Literal
+_Blank = ox.BlankNode
 
 
-def has_blank_nodes(triples: Iterable[ox.Triple]) -> bool:
-    """True when any triple has a blank subject or object."""
-    return any(
-        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
-    )
+def has_blank_nodes(quads: Iterable[ox.Quad]) -> bool:
+    """True when any quad has a blank subject or object."""
+    return any(type(q.subject) is _Blank or type(q.object) is _Blank for q in quads)
 
 
 def _digest(parts: Iterable[str]) -> str:
@@ -57,30 +56,31 @@ def _digest(parts: Iterable[str]) -> str:
 
 
 class _FileLabeller:
-    """The labelling of one file's blank nodes (see the module docstring)."""
+    """The labelling of one file's blank nodes (see the module docstring).
 
-    def __init__(self, graph_iri: str, triples: Sequence[ox.Triple]) -> None:
+    Blank nodes are keyed by the parser's `BlankNode` objects themselves (hashable, compared by
+    id), which avoids building strings for every edge on this hot path of `kg load`.
+    """
+
+    def __init__(
+        self,
+        graph_iri: str,
+        out: dict[ox.BlankNode, list[tuple[str, _Term]]],
+        into: dict[ox.BlankNode, list[tuple[str, _Term]]],
+        nodes: Sequence[ox.BlankNode],
+    ) -> None:
         self.graph_iri = graph_iri
-        self.out: dict[str, list[tuple[str, _Term]]] = defaultdict(list)
-        self.into: dict[str, list[tuple[str, ox.NamedNode | ox.BlankNode]]] = defaultdict(list)
-        nodes: dict[str, None] = {}
-        for t in triples:
-            subject, obj = t.subject, t.object
-            if isinstance(subject, ox.BlankNode):
-                self.out[subject.value].append((t.predicate.value, obj))  # type: ignore[arg-type]
-                nodes[subject.value] = None
-            if isinstance(obj, ox.BlankNode):
-                self.into[obj.value].append((t.predicate.value, subject))  # type: ignore[arg-type]
-                nodes[obj.value] = None
-        self.nodes = list(nodes)
-        self._down: dict[str, str] = {}
-        self.labels: dict[str, str] = {}
+        self.out = out
+        self.into = into
+        self.nodes = nodes
+        self._down: dict[ox.BlankNode, str] = {}
+        self.labels: dict[ox.BlankNode, str] = {}
 
-    def down(self, node: str, path: set[str]) -> str:
+    def down(self, node: ox.BlankNode, path: set[ox.BlankNode]) -> str:
         """Hash of the tree below `node`; an edge back onto `path` counts as a cycle marker."""
         return self._down_of(node, path)[0]
 
-    def _down_of(self, node: str, path: set[str]) -> tuple[str, bool]:
+    def _down_of(self, node: ox.BlankNode, path: set[ox.BlankNode]) -> tuple[str, bool]:
         """`down` and whether a cycle was cut below; only cycle-free results are kept, since
         they do not depend on the path they were reached by."""
         known = self._down.get(node)
@@ -92,8 +92,8 @@ class _FileLabeller:
         parts = []
         cut = False
         for p, o in self.out.get(node, ()):
-            if isinstance(o, ox.BlankNode):
-                below, cut_below = self._down_of(o.value, path)
+            if type(o) is _Blank:
+                below, cut_below = self._down_of(o, path)
                 cut = cut or cut_below
                 parts.append(f"{p}\x1eB{below}")
             else:
@@ -104,23 +104,23 @@ class _FileLabeller:
             self._down[node] = value
         return value, cut
 
-    def label_all(self) -> dict[str, str]:
+    def label_all(self) -> dict[ox.BlankNode, str]:
         """Labels for every blank node: parents before children (Kahn's order), then cycles."""
-        waiting = {
-            n: sum(1 for _, s in self.into.get(n, ()) if isinstance(s, ox.BlankNode))
-            for n in self.nodes
-        }
-        children: dict[str, list[str]] = defaultdict(list)
+        waiting: dict[ox.BlankNode, int] = {}
+        children: dict[ox.BlankNode, list[ox.BlankNode]] = defaultdict(list)
         for n in self.nodes:
+            count = 0
             for _, s in self.into.get(n, ()):
-                if isinstance(s, ox.BlankNode):
-                    children[s.value].append(n)
+                if type(s) is _Blank:
+                    count += 1
+                    children[s].append(n)
+            waiting[n] = count
         ready = [n for n, count in waiting.items() if count == 0]
         while ready:
-            bases: dict[str, list[str]] = defaultdict(list)
+            bases: dict[str, list[ox.BlankNode]] = defaultdict(list)
             for n in ready:
                 up = _digest(
-                    f"{p}\x1e{'B' + self.labels[s.value] if isinstance(s, ox.BlankNode) else s}"
+                    f"{p}\x1eB{self.labels[s]}" if type(s) is _Blank else f"{p}\x1e{s}"
                     for p, s in self.into.get(n, ())
                 )
                 base = _digest((self.graph_iri, "d" + self.down(n, set()), "u" + up))
@@ -141,31 +141,39 @@ class _FileLabeller:
             self._number(bases, "x")
         return self.labels
 
-    def _number(self, bases: dict[str, list[str]], prefix: str) -> None:
+    def _number(self, bases: dict[str, list[ox.BlankNode]], prefix: str) -> None:
         for base, group in bases.items():
             for ordinal, n in enumerate(group):
                 self.labels[n] = f"{prefix}{base}n{ordinal}" if ordinal else f"{prefix}{base}"
 
 
-def canonical_file_quads(graph_iri: str, triples: Sequence[ox.Triple]) -> list[ox.Quad]:
-    """The file's triples as quads in its graph, blank nodes relabelled canonically.
+def canonical_file_quads(graph_iri: str, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """A parsed file's triples as quads in its graph, blank nodes relabelled canonically.
 
     The recursion limit is raised for the call: a long RDF list is a long chain of blank nodes.
     """
+    out: dict[ox.BlankNode, list[tuple[str, _Term]]] = defaultdict(list)
+    into: dict[ox.BlankNode, list[tuple[str, _Term]]] = defaultdict(list)
+    nodes: dict[ox.BlankNode, None] = {}
+    rows = []
+    for s, p, o, _ in quads:
+        s_blank, o_blank = type(s) is _Blank, type(o) is _Blank
+        if s_blank:
+            out[s].append((p.value, o))
+            nodes[s] = None
+        if o_blank:
+            into[o].append((p.value, s))
+            nodes[o] = None
+        rows.append((s, p, o, s_blank, o_blank))
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
-        labels = _FileLabeller(graph_iri, triples).label_all()
+        labels = _FileLabeller(graph_iri, out, into, list(nodes)).label_all()
     finally:
         sys.setrecursionlimit(limit)
     graph = ox.NamedNode(graph_iri)
-    nodes = {old: ox.BlankNode(new) for old, new in labels.items()}
-    quads = []
-    for t in triples:
-        subject, obj = t.subject, t.object
-        if isinstance(subject, ox.BlankNode):
-            subject = nodes[subject.value]
-        if isinstance(obj, ox.BlankNode):
-            obj = nodes[obj.value]
-        quads.append(ox.Quad(subject, t.predicate, obj, graph))
-    return quads
+    renamed = {old: ox.BlankNode(new) for old, new in labels.items()}
+    return [
+        ox.Quad(renamed[s] if s_blank else s, p, renamed[o] if o_blank else o, graph)
+        for s, p, o, s_blank, o_blank in rows
+    ]
