@@ -12,12 +12,15 @@ the same load generator with the same request list on every server:
 (c) scholar mix — the queries/ examples (SELECT and ASK) and entity pages, drawn with a Zipf law
     (a few very popular, a long tail), clients sending If-None-Match with the ETag they last saw.
     For Oxigraph an "entity page" is the look-up query (it has no pages).
+
+rdflib-endpoint (its own `rdflib-endpoint serve` CLI on the same N-Quads dump, union default
+graph) is measured on (b) and (c) for reference — a pure-Python SPARQL endpoint — up to a size
+(default 1M), beyond which loading the dump into rdflib alone takes too long and too much memory.
 """
 
 from __future__ import annotations
 
 import random
-import shutil
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +29,10 @@ import pyoxigraph as ox
 
 from bench.data import Dataset
 from bench.load_gen import Throughput, drive
-from bench.proc import ROOT, VENV_BIN, median, run
+from bench.proc import ROOT, VENV_BIN, median
 from bench.rows import Row
 from bench.servers import free_port, serving
+from bench.stores import Stores
 from kg.examples import load_examples
 from kg.namespaces import sparql_prologue
 from kg.store import require_store
@@ -59,6 +63,12 @@ GROUP BY ?type ORDER BY DESC(?citations)""",
   ?place hk:hasName ?name . ?name hk:script ?script } GROUP BY ?script ORDER BY ?script""",
 )
 _LOOKUP = "SELECT ?p ?o WHERE { <IRI> ?p ?o }"
+# At most this many distinct look-ups, evenly spread over the sorted entities: more than a run of
+# 10 s can send to the fastest server measured (~9k req/s), and at 10M (~1M entities) a full list
+# would cost each of wrk's 8 threads its own copy of hundreds of MB.
+_MAX_LOOKUPS = 200_000
+# rdflib-endpoint parses the whole N-Quads dump before it answers (minutes at 1M triples).
+_RDFLIB_START_TIMEOUT_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,33 +80,21 @@ class QuerySettings:
     max_requests: int
     repeat: int
     use_wrk: bool
+    rdflib_endpoint_up_to: int
 
 
 def _sparql_path(endpoint: str, query: str) -> str:
     return f"{endpoint}?query={urllib.parse.quote(query, safe='')}"
 
 
-def _prepare(data: Dataset, work: Path) -> tuple[Path, Path, list[str]]:
-    """Build kg's store, copy its quads into an Oxigraph store; list the synthetic entities."""
-    kg_store = work / "query-kg-store"
-    ox_store = work / "query-oxigraph-store"
-    for directory in (kg_store, ox_store):
-        shutil.rmtree(directory, ignore_errors=True)
-    run([VENV_BIN / "kg", "load", ROOT / "ontology", data.directory],
-        env={"KG_STORE_DIR": str(kg_store)}).check("kg load (query bench)")
-    quads = work / "query-dump.nq"
-    store = ox.Store.read_only(str(require_store(kg_store)))
-    store.dump(str(quads), ox.RdfFormat.N_QUADS)
+def _entities(stores: Stores) -> list[str]:
+    """The synthetic entities (IRIs under /id/ with a synth- slug), sorted."""
+    store = ox.Store.read_only(str(require_store(stores.kg_store)))
     result = store.query(
         "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s a ?t } FILTER (isIRI(?s) && "
         "CONTAINS(STR(?s), '/id/') && CONTAINS(STR(?s), '/synth-')) } ORDER BY ?s")
     assert isinstance(result, ox.QuerySolutions)
-    entities = [str(row[0].value) for row in result if row[0] is not None]
-    del store
-    run([VENV_BIN / "oxigraph", "load", "--location", ox_store, "--file", quads]).check(
-        "oxigraph load (query bench)")
-    quads.unlink()
-    return kg_store, ox_store, entities
+    return [str(row[0].value) for row in result if row[0] is not None]
 
 
 def _workloads(endpoint: str, entities: list[str], *, pages: bool,
@@ -109,7 +107,8 @@ def _workloads(endpoint: str, entities: list[str], *, pages: bool,
                                                                          % len(site_types)]))
         for i in range(2000)
     ]
-    lookups = [_sparql_path(endpoint, _LOOKUP.replace("IRI", iri)) for iri in entities]
+    step = max(1, len(entities) // _MAX_LOOKUPS)
+    lookups = [_sparql_path(endpoint, _LOOKUP.replace("IRI", iri)) for iri in entities[::step]]
     rng = random.Random(20261123)
     examples = [e for e in load_examples(ROOT / "queries") if e.kind in ("select", "ask")]
     pool = [_sparql_path(endpoint, e.query) for e in examples]
@@ -134,20 +133,25 @@ def _measure(port: int, paths: list[str], work: Path, settings: QuerySettings,
     return min(runs, key=lambda r: abs(r.per_second - middle))
 
 
-def bench_query(data: Dataset, work: Path, settings: QuerySettings) -> list[Row]:
-    """Run the three workloads against Oxigraph, kg serve and the FastAPI ceiling.
+def bench_query(data: Dataset, stores: Stores, work: Path,
+                settings: QuerySettings) -> list[Row]:
+    """Run the workloads against Oxigraph, kg serve, the FastAPI ceiling and rdflib-endpoint.
 
     Each workload gets a freshly started server: a heavy query the clients gave up on keeps a
-    worker busy after its run ends, and must not slow the next workload down.
+    worker busy after its run ends, and must not slow the next workload down. rdflib-endpoint
+    (reference, look-ups and mix only) is started once for both: it parses the whole dump into
+    memory at start, and its look-ups leave nothing running behind them.
     """
-    kg_store, ox_store, entities = _prepare(data, work)
+    entities = _entities(stores)
     site_types = _site_types()
+
     def command_of(name: str, port: int) -> tuple[list[str | Path], str, dict[str, str]]:
         if name == "oxigraph":
-            return ([VENV_BIN / "oxigraph", "serve-read-only", "--location", ox_store, "--bind",
-                     f"127.0.0.1:{port}", "--union-default-graph"], "/query?query=ASK%7B%7D", {})
+            return ([VENV_BIN / "oxigraph", "serve-read-only", "--location", stores.ox_store,
+                     "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                    "/query?query=ASK%7B%7D", {})
         return ([VENV_BIN / "kg", "serve", "--port", str(port)], "/health",
-                {"KG_STORE_DIR": str(kg_store)})
+                {"KG_STORE_DIR": str(stores.kg_store)})
 
     results: dict[str, dict[str, Throughput]] = {}
     for name in ("oxigraph", "kg"):
@@ -163,9 +167,24 @@ def bench_query(data: Dataset, work: Path, settings: QuerySettings) -> list[Row]
     with serving([VENV_BIN / "python", "-m", "bench.ceiling", str(port)], port, "/constant",
                  work / "ceiling.log"):
         ceiling = _measure(port, ["/constant"], work, settings, False)
-    shutil.rmtree(kg_store, ignore_errors=True)
-    shutil.rmtree(ox_store, ignore_errors=True)
-    return _rows(data, results, ceiling)
+    reference: dict[str, Throughput] | None = None
+    if data.triples <= settings.rdflib_endpoint_up_to:
+        reference = _rdflib_endpoint(stores, entities, site_types, work, settings)
+    return _rows(data, results, ceiling, reference, settings)
+
+
+def _rdflib_endpoint(stores: Stores, entities: list[str], site_types: list[str], work: Path,
+                     settings: QuerySettings) -> dict[str, Throughput]:
+    """rdflib-endpoint's CLI serving the same quads (a Dataset whose default graph is the union,
+    like kg's), driven with the look-ups and the mix exactly as Oxigraph is."""
+    loads = _workloads("/", entities, pages=False, site_types=site_types)
+    port = free_port()
+    command: list[str | Path] = [VENV_BIN / "rdflib-endpoint", "serve", stores.quads_file,
+                                 "--host", "127.0.0.1", "--port", str(port)]
+    with serving(command, port, "/?query=ASK%7B%7D", work / "rdflib-endpoint.log",
+                 timeout_s=_RDFLIB_START_TIMEOUT_S):
+        return {workload: _measure(port, loads[workload][0], work, settings,
+                                   loads[workload][1]) for workload in ("lookups", "mix")}
 
 
 def _site_types() -> list[str]:
@@ -177,8 +196,8 @@ def _site_types() -> list[str]:
     return [str(row[0].value).rsplit("/", 1)[-1] for row in result if row[0] is not None]
 
 
-def _rows(data: Dataset, results: dict[str, dict[str, Throughput]],
-          ceiling: Throughput) -> list[Row]:
+def _rows(data: Dataset, results: dict[str, dict[str, Throughput]], ceiling: Throughput,
+          reference: dict[str, Throughput] | None, settings: QuerySettings) -> list[Row]:
     rows = []
     for name, label, factor in (
         ("heavy", "(a) heavy queries (joins, aggregates)", 0.9),
@@ -188,8 +207,7 @@ def _rows(data: Dataset, results: dict[str, dict[str, Throughput]],
         ours, theirs = results["kg"][name], results["oxigraph"][name]
         row = Row("query", data.label, label, "req/s", ours.per_second, theirs.per_second,
                   "kg serve", "oxigraph serve", target=f">= {factor}x" if factor else "")
-        row.extra = {"p50 ms (kg / oxigraph)": f"{ours.p50_ms:.1f} / {theirs.p50_ms:.1f}",
-                     "p99 ms (kg / oxigraph)": f"{ours.p99_ms:.1f} / {theirs.p99_ms:.1f}"}
+        row.extra = _latencies("oxigraph", ours, theirs)
         row.notes.append(f"{ours.requests:,} / {theirs.requests:,} requests "
                          f"({ours.driver}); failures {ours.failures} / {theirs.failures}")
         if factor:
@@ -200,7 +218,33 @@ def _rows(data: Dataset, results: dict[str, dict[str, Throughput]],
                          ours.per_second, ceiling.per_second, "kg serve", "FastAPI constant",
                          target=">= 0.7x")
             versus.met = versus.ratio is not None and versus.ratio >= 0.7
-            versus.extra = {"p50 ms (kg / ceiling)": f"{ours.p50_ms:.1f} / {ceiling.p50_ms:.1f}",
-                            "p99 ms (kg / ceiling)": f"{ours.p99_ms:.1f} / {ceiling.p99_ms:.1f}"}
+            versus.extra = _latencies("ceiling", ours, ceiling)
             rows.append(versus)
+        if name in ("lookups", "mix"):
+            rows.append(_reference_row(data, label, ours,
+                                       None if reference is None else reference[name], settings))
     return rows
+
+
+def _latencies(other: str, ours: Throughput, theirs: Throughput) -> dict[str, str]:
+    return {f"p50 ms (kg / {other})": f"{ours.p50_ms:.1f} / {theirs.p50_ms:.1f}",
+            f"p99 ms (kg / {other})": f"{ours.p99_ms:.1f} / {theirs.p99_ms:.1f}"}
+
+
+def _reference_row(data: Dataset, label: str, ours: Throughput, theirs: Throughput | None,
+                   settings: QuerySettings) -> Row:
+    """kg serve vs rdflib-endpoint: for reference (no target), or why it was not run."""
+    workload = label.split(" (")[0] if label.startswith("(c)") else label
+    row = Row("query", data.label, f"{workload} vs rdflib-endpoint (reference)", "req/s",
+              ours.per_second, None if theirs is None else theirs.per_second, "kg serve",
+              "rdflib-endpoint")
+    if theirs is None:
+        row.notes.append(f"not run: above --rdflib-endpoint-up-to "
+                         f"({settings.rdflib_endpoint_up_to:,} triples); rdflib holds the whole "
+                         "dataset in Python objects")
+        return row
+    row.extra = _latencies("rdflib-endpoint", ours, theirs)
+    row.notes.append(f"{ours.requests:,} / {theirs.requests:,} requests ({theirs.driver}); "
+                     f"failures {ours.failures} / {theirs.failures}; entity pages asked of kg "
+                     "are look-up queries for rdflib-endpoint")
+    return row

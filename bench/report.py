@@ -74,7 +74,9 @@ def _cells(row: Row) -> list[str]:
     notes = "; ".join([*([extra] if extra else []), *row.notes])
     return [row.section, row.size, row.workload, row.metric,
             f"{_number(row.ours, row.metric)} ({row.ours_name})",
-            f"{_number(row.theirs, row.metric)} ({row.theirs_name})",
+            ("~" if row.theirs_estimated and row.theirs is not None else "")
+            + f"{_number(row.theirs, row.metric)} ({row.theirs_name})"
+            + (" extrapolated" if row.theirs_estimated and row.theirs is not None else ""),
             "—" if ratio is None else f"{ratio:.2f}x", _verdict(row), notes]
 
 
@@ -92,8 +94,9 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def markdown(rows: Sequence[Row], *, title: str, preface: str, settings: dict[str, str],
-             machine_info: dict[str, str], version_info: dict[str, str], analysis: str) -> str:
-    """BENCHMARKS.md: how it was run, on what, the table, the targets, the analysis."""
+             machine_info: dict[str, str], version_info: dict[str, str], analysis: str,
+             plot: str | None = None) -> str:
+    """BENCHMARKS.md: how it was run, on what, the table, the plot, the targets, the analysis."""
     out = [f"# {title}\n", preface, "\n## Machine\n"]
     out += [f"- {k}: {v}" for k, v in machine_info.items()]
     out.append("\n## Versions\n")
@@ -104,6 +107,12 @@ def markdown(rows: Sequence[Row], *, title: str, preface: str, settings: dict[st
     out.append("| " + " | ".join(_HEADERS) + " |")
     out.append("|" + "---|" * len(_HEADERS))
     out += ["| " + " | ".join(c.replace("|", "/") for c in _cells(r)) + " |" for r in rows]
+    if plot:
+        out.append("\n## Scaling\n")
+        out.append("Every measure against data size, log-log: heritage-kg solid with dots, the "
+                   "other side dashed with squares, hollow where extrapolated (not measured). "
+                   "Sizes where a side was not run have no point (the table says why).\n")
+        out.append(f"![every measure against data size, log-log]({plot})")
     out.append("\n## Targets\n")
     for row in rows:
         if row.target:

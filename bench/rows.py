@@ -25,6 +25,7 @@ class Row:
     target: str = ""
     met: bool | None = None
     higher_is_better: bool = True
+    theirs_estimated: bool = False  # `theirs` was extrapolated, not measured (plain pyshacl)
     notes: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
 

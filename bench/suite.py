@@ -7,19 +7,22 @@ comparison with both sides on the same data in this run. Prints the table and wr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.budget import Budget
 from bench.data import QUICK_VIOLATIONS, VIOLATIONS, Dataset, dataset
-from bench.load import bench_load
+from bench.load import LoadSettings, LoadState, bench_load
+from bench.plot import write_plot
 from bench.proc import ROOT
 from bench.query import QuerySettings, bench_query
 from bench.release import bench_release, release_available
 from bench.report import machine, markdown, table, versions
 from bench.rows import Row, read_rows, write_rows
+from bench.stores import SharedStores
 from bench.validate import ValidateState, bench_validate
 
 __all__ = ["main"]
@@ -42,7 +45,8 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="tiny data, one repeat, one-second query runs (what CI runs)")
-    parser.add_argument("--sizes", help="comma-separated sizes: " + ", ".join(SIZES))
+    parser.add_argument("--sizes", help="comma-separated sizes (default 100k,1M,10M; with "
+                        "--quick: quick): " + ", ".join(SIZES))
     parser.add_argument("--sections", default=",".join(SECTIONS),
                         help="comma-separated: " + ", ".join(SECTIONS))
     parser.add_argument("--repeat", type=int, help="runs per measurement (median)")
@@ -50,11 +54,24 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--pyshacl-up-to", default=None, choices=list(SIZES),
                         help="largest size at which plain pyshacl runs (bigger: extrapolated; "
                         "none: never)")
+    parser.add_argument("--repeat-up-to", default="1M", choices=list(SIZES),
+                        help="largest size measured --repeat times (bigger: once)")
+    parser.add_argument("--per-file-load-up-to", default="1M", choices=list(SIZES),
+                        help="largest size at which oxigraph load also reads the files one by "
+                        "one (~50 ms per file; bigger: one-file inputs only)")
+    parser.add_argument("--rdflib-endpoint-up-to", default="1M", choices=list(SIZES),
+                        help="largest size at which rdflib-endpoint is measured (reference)")
+    parser.add_argument("--budget", type=float, default=3600,
+                        help="seconds one run of kg validate or kg release may take, "
+                        "extrapolated from the previous size; over it the run is skipped and "
+                        "reported as not run (0: no limit)")
     parser.add_argument("--validate-repeat-up-to", default="100k", choices=list(SIZES),
                         help="largest size at which kg validate is repeated (bigger: once)")
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench",
                         help="scratch directory (data, stores)")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--plot", type=Path, default=ROOT / "bench" / "results" / "scaling.svg",
+                        help="the scaling plot (SVG) written beside the report")
     parser.add_argument("--include-rows", type=Path, action="append", default=[],
                         help="rows (JSON) of an earlier run to report beside this run's")
     parser.add_argument("--report-only", action="store_true",
@@ -67,7 +84,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite; 0 when every measurement ran (targets met or not)."""
     args = _args(argv)
-    sizes = (args.sizes or ("quick" if args.quick else "100k,1M")).split(",")
+    sizes = (args.sizes or ("quick" if args.quick else "100k,1M,10M")).split(",")
     unknown = [s for s in sizes if s not in SIZES or s == "none"]
     if unknown:
         raise SystemExit(f"unknown size(s) {unknown}; choose from {list(SIZES)}")
@@ -76,37 +93,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     pyshacl_up_to = args.pyshacl_up_to or ("quick" if args.quick else "100k")
     query = QuerySettings(clients=8, seconds=args.query_seconds or (1.0 if args.quick else 10.0),
                           max_requests=2_000 if args.quick else 10_000_000, repeat=repeat,
-                          use_wrk=not args.quick)
+                          use_wrk=not args.quick,
+                          rdflib_endpoint_up_to=SIZES[args.rdflib_endpoint_up_to])
     args.work.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     started = time.perf_counter()
     rows: list[Row] = []
     state = ValidateState()
+    load_state = LoadState()
+    budget = Budget(args.budget or None)
+    rows_file = args.work / f"rows-{time.strftime('%Y%m%dT%H%M%S')}.json"
     for label in [] if args.report_only else sizes:
         data = dataset(label, SIZES[label], args.work,
                        violations=QUICK_VIOLATIONS if label == "quick" else VIOLATIONS)
         rows.append(_synth_row(data))
-        print(f"[bench] {label}: {data.triples:,} triples in {data.files:,} files", flush=True)
+        print(f"[bench] {label}: {data.triples:,} triples in {data.files:,} files"
+              + (" (cached)" if data.cached else ""), flush=True)
+        runs = repeat if SIZES[label] <= SIZES[args.repeat_up_to] else 1
         if "load" in sections:
-            rows += bench_load(data, args.work, repeat)
+            rows += bench_load(data, args.work, LoadSettings(
+                runs, per_file_up_to=SIZES[args.per_file_load_up_to]), load_state)
             print(f"[bench] {label}: load done", flush=True)
+            write_rows(rows, rows_file)
         if "validate" in sections:
             repeat_validate = SIZES[label] <= SIZES[args.validate_repeat_up_to]
             rows += bench_validate(data, args.work, repeat if repeat_validate else 1,
-                                   run_pyshacl=SIZES[label] <= SIZES[pyshacl_up_to], state=state)
+                                   run_pyshacl=SIZES[label] <= SIZES[pyshacl_up_to], state=state,
+                                   budget=budget)
             print(f"[bench] {label}: validate done", flush=True)
-        if "query" in sections:
-            rows += bench_query(data, args.work, query)
-            print(f"[bench] {label}: query done", flush=True)
-        if "release" in sections:
-            rows += bench_release(data, args.work, repeat) if release_available() else [
-                _missing("release", label, "`kg release` is not available in this checkout")]
-            print(f"[bench] {label}: release done", flush=True)
-        shutil.rmtree(data.directory, ignore_errors=True)
-    if rows:
-        write_rows(rows, args.work / f"rows-{time.strftime('%Y%m%dT%H%M%S')}.json")
+            write_rows(rows, rows_file)
+        stores = SharedStores(data, args.work)
+        try:
+            if "query" in sections:
+                rows += bench_query(data, stores.get(), args.work,
+                                    dataclasses.replace(query, repeat=runs))
+                print(f"[bench] {label}: query done", flush=True)
+                write_rows(rows, rows_file)
+            if "release" in sections and not release_available():
+                rows.append(_missing("release", label, "`kg release` is not available here"))
+            elif "release" in sections:
+                rows += bench_release(data, stores.get(), args.work, runs, budget)
+                print(f"[bench] {label}: release done", flush=True)
+        finally:
+            stores.close()
+        write_rows(rows, rows_file)
     included = [row for earlier in args.include_rows for row in read_rows(earlier)]
-    rows = sorted([*included, *rows], key=lambda r: (
+    rows = sorted(_latest([*included, *rows]), key=lambda r: (
         SIZES.get(r.size, 0), (("synth", *SECTIONS).index(r.section)
                                if r.section in ("synth", *SECTIONS) else 99)))
     text = table(rows)
@@ -115,10 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "assembled from": ", ".join(p.name for p in args.include_rows) or "this run only",
         "sizes": ", ".join(sizes),
         "sections": ", ".join(sections),
-        "repeats per measurement": str(repeat),
+        "repeats per measurement": f"{repeat} up to {args.repeat_up_to}, 1 above",
         "query runs": f"{query.clients} loopback clients, {query.seconds:g} s each, "
         + ("Python client" if not query.use_wrk else "wrk when installed"),
-        "plain pyshacl measured up to": pyshacl_up_to,
+        "plain pyshacl measured up to": pyshacl_up_to + " (bigger: extrapolated linearly)",
+        "oxigraph load of the files one by one up to": args.per_file_load_up_to,
+        "rdflib-endpoint measured up to": args.rdflib_endpoint_up_to,
+        "budget per run of kg validate / kg release": (
+            f"{args.budget:,.0f} s, extrapolated from the previous size" if args.budget
+            else "none"),
         "load average (1/5/15 min) at start": " / ".join(f"{x:.2f}" for x in load_before),
         "load average at end": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
         "suite wall time": f"{time.perf_counter() - started:,.0f} s",
@@ -128,11 +165,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = {"assembled from": settings["assembled from"],
                     "settings of the parts": "see the notes below the results"}
     analysis = args.analysis.read_text(encoding="utf-8") if args.analysis.is_file() else ""
+    plot = None
+    if write_plot(rows, SIZES, args.plot):
+        plot = Path(os.path.relpath(args.plot.resolve(), args.out.resolve().parent)).as_posix()
+        print(f"[bench] wrote {args.plot}", flush=True)
     args.out.write_text(markdown(rows, title="heritage-kg benchmarks", preface=_PREFACE,
                                  settings=settings, machine_info=machine(),
-                                 version_info=versions(), analysis=analysis), encoding="utf-8")
+                                 version_info=versions(), analysis=analysis, plot=plot),
+                        encoding="utf-8")
     print(f"[bench] wrote {args.out}", flush=True)
     return 0
+
+
+def _latest(rows: list[Row]) -> list[Row]:
+    """One row per measure and size: when parts of a run overlap (each part synthesises its data
+    again, say), the row of the later part replaces the earlier one."""
+    latest: dict[tuple[str, ...], Row] = {}
+    for row in rows:
+        latest[(row.section, row.size, row.workload, row.metric, row.ours_name,
+                row.theirs_name)] = row
+    return list(latest.values())
 
 
 def _synth_row(data: Dataset) -> Row:
@@ -141,6 +193,9 @@ def _synth_row(data: Dataset) -> Row:
               "kg synth", "—")
     row.notes.append(f"{data.triples:,} triples, {data.files:,} files, "
                      f"peak memory {data.synth_peak_rss_mb:,.0f} MB")
+    if data.cached:
+        row.notes.append("data reused from the cache (same sites, seed and generator); the time "
+                         "is that of its generation")
     return row
 
 
