@@ -4,8 +4,9 @@ The router (`kg.web.sparql`) parses the protocol and negotiates formats; it then
 `QueryService.answer` once per request and turns the `Answer` (or a `kg.errors` exception) into
 an HTTP response. Everything about *evaluating* a query lives here and in the modules it calls:
 
-1. `kg.web.guard` refuses SERVICE/LOAD off the allowlist and over-long texts;
-2. `kg.web.cache` answers a repeated query on the same store version without evaluating it;
+1. `kg.web.cache` answers a repeated query on the same store version without evaluating it (or
+   reading it: what is in the cache passed the guard when it was computed);
+2. `kg.web.guard` refuses SERVICE/LOAD off the allowlist and over-long texts;
 3. `kg.web.executor` evaluates in a worker process that is killed at the deadline;
 4. `kg.web.metrics` counts the outcome and the latency.
 
@@ -50,7 +51,7 @@ from kg.web.cache import (
     normalise_query,
 )
 from kg.web.executor import Executor
-from kg.web.guard import check_query
+from kg.web.guard import QueryFacts, check_query
 from kg.web.metrics import Metrics
 from kg.web.page_cache import PageCache
 from kg.web.worker import Job, Outcome
@@ -192,12 +193,12 @@ class QueryService:
         timeout_s: float,
         if_none_match: str | None,
     ) -> Answer:
-        """Guard → cache → executor; see the module docstring for the dataset rules."""
-        facts = check_query(
-            query,
-            allowlist=self.settings.federation_allowlist,
-            max_bytes=self.settings.max_query_bytes,
-        )
+        """Cache → guard → executor; see the module docstring for the dataset rules.
+
+        The cache is asked first: an answer in it passed the guard when it was computed (the
+        guard depends only on the text and this process's settings), so a repeated query — and a
+        conditional request for it — is answered without reading the text again.
+        """
         if self.remote is not None:
             return self._answer_remote(
                 self.remote,
@@ -205,18 +206,18 @@ class QueryService:
                 formats=formats,
                 default_graphs=default_graphs,
                 named_graphs=named_graphs,
-                union=not (default_graphs or named_graphs or facts.names_dataset),
+                union=not (default_graphs or named_graphs or self._guard(query).names_dataset),
                 timeout_s=timeout_s,
                 if_none_match=if_none_match,
             )
         build = require_store(self.settings.store_dir)
+        key = _cache_key(build.name, query, formats, default_graphs, named_graphs)
+        cacheable = is_deterministic(query)
+        if cacheable and (reused := self._reuse(key, build.name, if_none_match)) is not None:
+            return reused
+        facts = self._guard(query)
         version = build.name
         names_graphs = bool(default_graphs or named_graphs)
-        key = _cache_key(version, query, formats, default_graphs, named_graphs)
-        cacheable = is_deterministic(query)
-        if cacheable and (reused := self._reuse(key, version, if_none_match)) is not None:
-            return reused
-
         job = Job(
             build_dir=str(build),
             query=query,
@@ -244,6 +245,14 @@ class QueryService:
         else:
             etag = body_etag(key, outcome.body)
         return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
+
+    def _guard(self, query: str) -> QueryFacts:
+        """`kg.web.guard.check_query` with this service's allowlist and size bound."""
+        return check_query(
+            query,
+            allowlist=self.settings.federation_allowlist,
+            max_bytes=self.settings.max_query_bytes,
+        )
 
     def _reuse(self, key: CacheKey, version: str, if_none_match: str | None) -> Answer | None:
         """The cached answer under `key` (200, or 304 when the client already has it), if any."""
