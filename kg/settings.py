@@ -115,6 +115,24 @@ class Settings(BaseSettings):
         description="dialect hints: oxigraph gets union-default-graph, virtuoso its timeout "
         "parameter (ms) and its partial-result header checked",
     )
+    virtuoso_sql_address: str | None = Field(
+        default=None,
+        description="host:port of Virtuoso's SQL port (ServerPort of [Parameters]); with "
+        "virtuoso_load_dir, kg load goes through Virtuoso's bulk loader",
+    )
+    virtuoso_load_dir: Path | None = Field(
+        default=None,
+        description="directory kg load writes the staged N-Quads file to; Virtuoso must read "
+        "it (DirsAllowed)",
+    )
+    virtuoso_server_load_dir: str | None = Field(
+        default=None,
+        description="the same directory as the Virtuoso server sees it (default: "
+        "virtuoso_load_dir), e.g. its path inside a container",
+    )
+    virtuoso_isql: str = Field(
+        default="isql-vt", description="Virtuoso's isql command (Debian: isql-vt)"
+    )
 
     @model_validator(mode="after")
     def _remote_needs_a_query_url(self) -> Settings:
@@ -131,6 +149,8 @@ class Settings(BaseSettings):
         object.__setattr__(self, "store_dir", _anchor(self.store_dir, root))
         object.__setattr__(self, "releases_dir", _anchor(self.releases_dir, root))
         object.__setattr__(self, "data_paths", tuple(_anchor(p, root) for p in self.data_paths))
+        if self.virtuoso_load_dir is not None:
+            object.__setattr__(self, "virtuoso_load_dir", _anchor(self.virtuoso_load_dir, root))
         return self
 
     @model_validator(mode="after")

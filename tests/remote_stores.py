@@ -2,7 +2,9 @@
 
 Each is started on free 127.0.0.1 ports with its data in a test directory, and stopped after.
 Virtuoso gets its own minimal virtuoso.ini (loopback only, its own ports, DirsAllowed for bulk
-loading); its HTTP endpoints need the `dba` account for writes (digest authentication).
+loading); its HTTP endpoints need the `dba` account for writes (digest authentication), and
+`kg load` reaches its bulk loader through `isql-vt` on its SQL port with a `bulk/` directory the
+server may read.
 """
 
 from __future__ import annotations
@@ -167,5 +169,7 @@ def start_virtuoso(directory: Path) -> RemoteStore:
         "KG_SPARQL_USER": "dba",
         "KG_SPARQL_PASSWORD": "dba",
         "KG_SPARQL_AUTH": "digest",
+        "KG_VIRTUOSO_SQL_ADDRESS": f"127.0.0.1:{sql_port}",
+        "KG_VIRTUOSO_LOAD_DIR": str(directory / "bulk"),
     }
     return RemoteStore("virtuoso", env, process)

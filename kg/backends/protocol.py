@@ -126,7 +126,9 @@ class SparqlClient:
         try:
             if graph:
                 return list(ox.parse(body, ox.RdfFormat.N_TRIPLES))
-            return ox.parse_query_results(_strict_json(body), ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(
+                _strict_json(body, ask=form == "ask"), ox.QueryResultsFormat.JSON
+            )
         except (SyntaxError, ValueError):
             raise _timeout(
                 timeout_s, "the store cut its answer off (its own timeout, or it failed mid-way)"
@@ -273,13 +275,17 @@ def _raise_for_status(response: httpx.Response, url: str, what: str) -> None:
     )
 
 
-def _strict_json(body: bytes) -> bytes:
+def _strict_json(body: bytes, *, ask: bool = False) -> bytes:
     """SPARQL JSON that pyoxigraph's strict parser reads: Virtuoso's dialect rewritten.
 
     Blank-node labels like `nodeID://b10000` become `b<hash>` (the same label for the same node
-    within one answer, which is all a label means); `typed-literal` becomes `literal`.
+    within one answer, which is all a label means); `typed-literal` becomes `literal`. Virtuoso
+    7.2 answers an ASK asked for in JSON as a SELECT of one variable `__ASK_RETVAL` (one row
+    `1` when true, no row when false): that becomes the boolean it means.
     """
     document: dict[str, Any] = json.loads(body)
+    if ask and "boolean" not in document:
+        return _ask_as_boolean(document, body)
     results = document.get("results")
     if not isinstance(results, dict):
         return body  # ASK, or something the parser will judge
@@ -287,6 +293,21 @@ def _strict_json(body: bytes) -> bytes:
         for term in binding.values():
             _fix_term(term)
     return json.dumps(document).encode("utf-8")
+
+
+def _ask_as_boolean(document: dict[str, Any], body: bytes) -> bytes:
+    """Virtuoso's `__ASK_RETVAL` table as a SPARQL JSON boolean; anything else unchanged."""
+    head = document.get("head")
+    results = document.get("results")
+    if not isinstance(head, dict) or head.get("vars") != ["__ASK_RETVAL"]:
+        return body
+    if not isinstance(results, dict) or not isinstance(results.get("bindings"), list):
+        return body
+    values = [
+        str(row.get("__ASK_RETVAL", {}).get("value", "")) for row in results["bindings"]
+    ]
+    answer = any(value not in ("", "0", "false") for value in values)
+    return json.dumps({"head": {}, "boolean": answer}).encode("utf-8")
 
 
 def _fix_term(term: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ predeclared on the query's first line, so the store's line numbers stay the user
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -21,6 +22,7 @@ import pyoxigraph as ox
 
 from kg.backends.base import Snapshot
 from kg.backends.protocol import Dataset, SparqlClient
+from kg.backends.virtuoso_bulk import VirtuosoBulkLoader
 from kg.dataset import SourceFile
 from kg.errors import StoreError, StoreNotBuiltError
 from kg.namespaces import BASE, PREFIXES
@@ -37,6 +39,7 @@ VERSION = BASE + "meta/version"
 LIVE_GRAPH = BASE + "meta/liveGraph"
 STAGING_BASE = BASE + "staging/"
 _PROLOGUE = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + " "
+_LEADING_BASE = re.compile(r"\s*BASE\s*<[^<>\s]*>", re.IGNORECASE)
 _SNAPSHOT_TRIES = 3
 _META_TIMEOUT_S = 30.0
 
@@ -44,8 +47,11 @@ _META_TIMEOUT_S = 30.0
 class RemoteBackend:
     """A SPARQL 1.1 store reached over HTTP; thread-safe; `close()` when done."""
 
-    def __init__(self, client: SparqlClient) -> None:
+    def __init__(
+        self, client: SparqlClient, bulk_loader: VirtuosoBulkLoader | None = None
+    ) -> None:
         self.client = client
+        self.bulk_loader = bulk_loader
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteBackend:
@@ -68,7 +74,10 @@ class RemoteBackend:
                 gsp_url=settings.sparql_gsp_url,
                 auth=auth,
                 engine=settings.sparql_engine,
-            )
+            ),
+            VirtuosoBulkLoader.from_settings(settings)
+            if settings.sparql_engine == "virtuoso"
+            else None,
         )
 
     @property
@@ -118,7 +127,7 @@ class RemoteBackend:
         self, query: str, *, timeout_s: float, dataset: Dataset | None = None
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """The store's answer as pyoxigraph objects, with the canonical prefixes declared."""
-        return self.client.query(_PROLOGUE + query, timeout_s=timeout_s, dataset=dataset)
+        return self.client.query(_with_prologue(query), timeout_s=timeout_s, dataset=dataset)
 
     def query(self, query: str, *, fmt: OutputFormat, timeout_s: float) -> QueryResult:
         """`kg query` on the store: the same bytes as the embedded store gives."""
@@ -178,6 +187,18 @@ class RemoteBackend:
             f"The store at {self.location()} changed {_SNAPSHOT_TRIES} times while it was read; "
             "retry when loads have finished."
         )
+
+
+def _with_prologue(query: str) -> str:
+    """The query with the canonical prefixes declared on its first line, after a leading BASE.
+
+    After, because Virtuoso 7.2 refuses a BASE that follows a PREFIX (SPARQL allows either
+    order), and `kg serve` starts every query with `BASE <its endpoint>`.
+    """
+    base = _LEADING_BASE.match(query)
+    if base is None:
+        return _PROLOGUE + query
+    return base[0] + " " + _PROLOGUE + query[base.end() :]
 
 
 def _counts(store: ox.Store) -> tuple[GraphCount, ...]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +59,11 @@ def push_dataset(
     """Replace the live graphs of the remote store with `files` and their truthy layer."""
     from kg.backends.remote import LIVE_GRAPH, META_GRAPH, STAGING_BASE, STORE_NODE, VERSION
 
+    if backend.bulk_loader is None and backend.client.engine == "virtuoso":
+        raise StoreError(
+            "Virtuoso is loaded through its bulk loader (its SPARQL Update refuses these data): "
+            "set KG_VIRTUOSO_SQL_ADDRESS and KG_VIRTUOSO_LOAD_DIR (docs/deploy.md)."
+        )
     report_to: LoadProgress = progress if progress is not None else SilentProgress()
     started = time.perf_counter()
     documents = read_documents(files, report_to)
@@ -70,15 +75,19 @@ def push_dataset(
     staged_prefix = f"{STAGING_BASE}{build}/"
     report_to.stage("dropping graphs left by an interrupted load")
     _drop_staging(backend, STAGING_BASE)
-    staged: dict[str, str] = {}
-    targets = {c.graph_iri: f"{staged_prefix}{n}" for n, c in enumerate(graphs)}
+    staged = {c.graph_iri: f"{staged_prefix}{n}" for n, c in enumerate(graphs)}
     try:
-        report_to.stage("uploading the graphs under staging names")
-        batches = _batches(staging, set(targets))
-        for n, batch in enumerate(batches, 1):
-            client.update(_insert(batch, targets))
-            report_to.stage(f"uploaded batch {n}/{len(batches)}")
-        staged.update(targets)
+        if backend.bulk_loader is not None:
+            report_to.stage("loading the graphs under staging names (Virtuoso bulk loader)")
+            backend.bulk_loader.load(
+                _renamed(staging, staged), name=build, default_graph=staged_prefix
+            )
+        else:
+            report_to.stage("uploading the graphs under staging names")
+            batches = _batches(staging, set(staged))
+            for n, batch in enumerate(batches, 1):
+                client.update(_insert(batch, staged))
+                report_to.stage(f"uploaded batch {n}/{len(batches)}")
         report_to.stage("verifying the staged graphs")
         _verify(backend, graphs, staged)
         report_to.stage("switching to the new graphs")
@@ -106,6 +115,14 @@ def push_dataset(
         graphs=graphs,
         seconds=time.perf_counter() - started,
     )
+
+
+def _renamed(store: ox.Store, targets: dict[str, str]) -> Iterator[ox.Quad]:
+    """The quads of the graphs in `targets`, each moved to its staging graph IRI."""
+    names = {graph: ox.NamedNode(staged) for graph, staged in targets.items()}
+    for quad in store:
+        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in names:
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, names[quad.graph_name.value])
 
 
 def _batches(store: ox.Store, graphs: set[str]) -> list[list[ox.Quad]]:
