@@ -19,14 +19,15 @@ with Oxigraph's `substitutions=` instead (rare: our blank nodes are citations an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal
 from rdflib.term import Node
 
 from kg.validation.results import RawResult
+from kg.validation.terms import OxTerm, to_rdflib
 
 __all__ = ["SparqlConstraints", "split_sparql_constraints"]
 
@@ -64,16 +65,14 @@ class SparqlConstraints:
     def __bool__(self) -> bool:
         return bool(self.constraints)
 
-    def evaluate(self, data: Graph) -> list[RawResult]:
-        """Run every constraint over `data` (data + ontology) and return pyshacl-shaped results."""
-        store = ox.Store()
-        store.bulk_extend(
-            ox.Quad(_to_ox_resource(s), ox.NamedNode(str(p)), _to_ox(o)) for s, p, o in data
-        )
+    def run(
+        self, store: ox.Store, focus_nodes: Callable[[Node], Sequence[OxTerm]]
+    ) -> list[RawResult]:
+        """Run every constraint over the union of `store`'s graphs, for each shape's focus nodes."""
         results: list[RawResult] = []
         for constraint in self.constraints:
             if not constraint.deactivated:
-                results.extend(_run(constraint, data, store))
+                results.extend(_run(constraint, list(focus_nodes(constraint.shape)), store))
         return results
 
 
@@ -170,28 +169,12 @@ def _strip_prologue(text: str) -> str | None:
     return None if match is None else text[match.start() :]
 
 
-def _focus_nodes(constraint: _Constraint, data: Graph) -> set[Node]:
-    """The focus nodes pyshacl computes for these targets (Shape.focus_nodes, inference none)."""
-    nodes, classes, subjects_of, objects_of = constraint.targets
-    found: set[Node] = set(nodes)
-    for cls in classes:
-        found.update(data.subjects(RDF.type, cls))
-        for sub in data.transitive_subjects(RDFS.subClassOf, cls):
-            if sub != cls:
-                found.update(data.subjects(RDF.type, sub))
-    for predicate in subjects_of:
-        found.update(s for s, _ in data.subject_objects(predicate))
-    for predicate in objects_of:
-        found.update(o for _, o in data.subject_objects(predicate))
-    return found
-
-
-def _with_values(query: str, focus: list[Node]) -> str:
+def _with_values(query: str, focus: Sequence[ox.NamedNode]) -> str:
     """Insert `VALUES ?this { … }` right after the `{` that opens the outer WHERE group."""
     select = _SELECT.search(query)
     assert select is not None
     opening = _first_brace(query, select.end())
-    values = " ".join(_to_ox(n).__str__() for n in focus)
+    values = " ".join(str(n) for n in focus)
     return f"{query[: opening + 1]} VALUES ?this {{ {values} }} {query[opening + 1 :]}"
 
 
@@ -213,13 +196,12 @@ def _first_brace(text: str, start: int) -> int:
     raise ValueError("SPARQL constraint without a WHERE group")
 
 
-def _run(constraint: _Constraint, data: Graph, store: ox.Store) -> Iterator[RawResult]:
-    focus = sorted(_focus_nodes(constraint, data), key=str)
-    named = [n for n in focus if not isinstance(n, BNode)]
+def _run(constraint: _Constraint, focus: list[OxTerm], store: ox.Store) -> Iterator[RawResult]:
+    named = sorted((n for n in focus if isinstance(n, ox.NamedNode)), key=str)
     if named:
         yield from _results(constraint, _select(store, _with_values(constraint.query, named)))
-    for blank in (n for n in focus if isinstance(n, BNode)):
-        this: _Bindings = {ox.Variable("this"): ox.BlankNode(str(blank))}
+    for other in (n for n in focus if not isinstance(n, ox.NamedNode)):
+        this: _Bindings = {ox.Variable("this"): other}
         yield from _results(constraint, _select(store, constraint.query, this))
 
 
@@ -229,7 +211,7 @@ _Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Trip
 def _select(
     store: ox.Store, query: str, substitutions: _Bindings | None = None
 ) -> ox.QuerySolutions:
-    solutions = store.query(query, substitutions=substitutions)
+    solutions = store.query(query, substitutions=substitutions, use_default_graph_as_union=True)
     if not isinstance(solutions, ox.QuerySolutions):
         raise TypeError("a SHACL-SPARQL constraint must be a SELECT query")
     return solutions
@@ -240,7 +222,7 @@ def _results(constraint: _Constraint, solutions: ox.QuerySolutions) -> Iterator[
     names = [v.value for v in solutions.variables]
     seen: set[tuple[tuple[str, Node], ...]] = set()
     for solution in solutions:
-        bound = {name: _from_ox(term) for name in names if (term := solution[name]) is not None}
+        bound = {name: to_rdflib(term) for name in names if (term := solution[name]) is not None}
         if "failure" in bound:
             raise RuntimeError(f"SPARQL constraint {constraint.node} reported a failure")
         this = bound.pop("this")
@@ -286,37 +268,3 @@ def _replacement(text: str) -> Callable[[re.Match[str]], str]:
         return text
 
     return replace
-
-
-def _to_ox_resource(term: Node) -> ox.NamedNode | ox.BlankNode:
-    node = _to_ox(term)
-    if isinstance(node, ox.Literal):
-        raise TypeError(f"a literal cannot be a subject: {term!r}")
-    return node
-
-
-def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        datatype = term.datatype or URIRef(_XSD_STRING)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
-    raise TypeError(f"unsupported term {term!r}")
-
-
-def _from_ox(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term from Oxigraph: {term!r}")

@@ -1,0 +1,232 @@
+"""Validation runs, fresh or incremental, with the store and the results kept between runs.
+
+Under the cache directory (`<root>/var/cache/validation/store/`):
+
+- `oxigraph/` — an on-disk Oxigraph store with one named graph per validated file;
+- `state.pickle` — the hash of every file in it, the shapes' hash, the last results and where
+  each was placed in the sources.
+
+A run first hashes the files. Nothing changed: the last results are the answer. Some files
+changed (and not the shapes): only those files are dropped from the store and loaded again, and
+only the focus nodes they can affect (`kg.validation.impact`) are validated again; results of all
+other focus nodes are kept. SHACL-SPARQL constraints are evaluated again in full, since their
+queries can read anything. Anything else — no usable cache, other shapes, a different set or
+order of files, an `rdfs:subClassOf` change, shapes without a reach bound, more than a quarter
+of the files changed — is a fresh run, whose store then replaces the cached one.
+A lock file keeps two runs from using the cache at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDFS, SH, Graph
+from rdflib.term import Node
+
+from kg.validation.core import CoreEvaluator
+from kg.validation.evaluate import evaluate
+from kg.validation.impact import affected, reach
+from kg.validation.locator import Position
+from kg.validation.model import read_shapes
+from kg.validation.placing import Placer
+from kg.validation.results import RawResult
+from kg.validation.sparql import split_sparql_constraints
+from kg.validation.terms import OxTerm, to_rdflib
+from kg.validation.union import UnionStore, graph_for
+
+__all__ = ["Run", "cached_run", "fresh_run"]
+
+_VERSION = "kg-validation-store-v1"
+_SUBCLASS = str(RDFS.subClassOf)
+_SPARQL = SH.SPARQLConstraintComponent
+
+Placed = tuple[Path | None, Position]
+
+
+@dataclass
+class Run:
+    """The raw results of a run and where each belongs in the sources."""
+
+    results: list[RawResult]
+    places: list[Placed]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _State:
+    version: str
+    shapes: str
+    files: list[str]
+    hashes: dict[str, str]
+    results: list[RawResult]
+    places: list[Placed]
+
+
+def fresh_run(paths: Sequence[Path], shapes: Graph) -> Run:
+    """Validate in a new in-memory store (no cache)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    store = ox.Store()
+    UnionStore(store).add(paths)
+    timings["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    results = evaluate(store, shapes)
+    timings["shacl"] = time.perf_counter() - started
+    started = time.perf_counter()
+    places = _place(results, Placer(store, paths, None))
+    timings["place"] = time.perf_counter() - started
+    return Run(results, places, timings)
+
+
+def cached_run(
+    directory: Path,
+    paths: Sequence[Path],
+    shapes: Graph,
+    shape_paths: Sequence[Path],
+    parse_cache: Path | None,
+) -> Run:
+    """Validate `paths`, reusing and updating the cache in `directory` (see module doc)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    with _locked(directory):
+        started = time.perf_counter()
+        hashes = {str(p): _hash(p) for p in paths}
+        shapes_key = hashlib.sha256("".join(_hash(p) for p in shape_paths).encode()).hexdigest()
+        files = [str(p) for p in paths]
+        state = _read_state(directory)
+        timings["hash"] = time.perf_counter() - started
+        store_dir = directory / "oxigraph"
+        store: ox.Store | None = None
+        if (
+            state is not None
+            and state.shapes == shapes_key
+            and state.files == files
+            and store_dir.is_dir()
+        ):
+            changed = [Path(f) for f in files if state.hashes.get(f) != hashes[f]]
+            if not changed:
+                return Run(state.results, state.places, timings)
+            if len(changed) <= max(1, len(files) // 4):
+                found = _incremental(store_dir, state.results, changed, shapes, timings)
+                if found is not None:
+                    store, results = found
+        if store is None:
+            store, results = _fresh_on_disk(directory, paths, shapes, timings)
+        started = time.perf_counter()
+        places = _place(results, Placer(store, paths, parse_cache))
+        timings["place"] = time.perf_counter() - started
+        del store  # closes the store before the lock is released
+        _write_state(directory, _State(_VERSION, shapes_key, files, hashes, results, places))
+        return Run(results, places, timings)
+
+
+def _incremental(
+    store_dir: Path,
+    previous: list[RawResult],
+    changed: list[Path],
+    shapes: Graph,
+    timings: dict[str, float],
+) -> tuple[ox.Store, list[RawResult]] | None:
+    started = time.perf_counter()
+    try:
+        store = ox.Store(str(store_dir))
+    except OSError:
+        return None
+    removed = [q for p in changed for q in store.quads_for_pattern(None, None, None, graph_for(p))]
+    union = UnionStore(store)
+    for path in changed:
+        union.remove(path)
+    union.add(changed)
+    added = [q for p in changed for q in store.quads_for_pattern(None, None, None, graph_for(p))]
+    timings["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    core_graph, constraints = split_sparql_constraints(shapes)
+    model = read_shapes(core_graph)
+    hops = reach(model)
+    if hops is None or any(q.predicate.value == _SUBCLASS for q in [*removed, *added]):
+        results = evaluate(store, shapes)
+    else:
+        objects_of = {str(p) for s in model.by_node.values() for p in s.target_objects_of}
+        nodes = affected(store, removed, added, hops, objects_of)
+        terms = {to_rdflib(n) for n in nodes}
+
+        def restrict(focus: Sequence[OxTerm]) -> list[OxTerm]:
+            return [f for f in focus if f in nodes]
+
+        kept = [r for r in previous if r.component != _SPARQL and r.focus not in terms]
+        fresh = evaluate(store, shapes, restrict=restrict, sparql=False)
+        evaluator = CoreEvaluator(store, model)
+        sparql = constraints.run(store, lambda n: evaluator.focus_nodes(model.get(n)))
+        results = kept + fresh + sparql
+        timings["affected-nodes"] = float(len(nodes))
+    timings["shacl"] = time.perf_counter() - started
+    return store, results
+
+
+def _fresh_on_disk(
+    directory: Path, paths: Sequence[Path], shapes: Graph, timings: dict[str, float]
+) -> tuple[ox.Store, list[RawResult]]:
+    started = time.perf_counter()
+    (directory / "state.pickle").unlink(missing_ok=True)
+    target = directory / "oxigraph"
+    shutil.rmtree(target, ignore_errors=True)
+    store = ox.Store(str(target))
+    UnionStore(store).add(paths)
+    timings["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    results = evaluate(store, shapes)
+    timings["shacl"] = time.perf_counter() - started
+    return store, results
+
+
+def _place(results: list[RawResult], placer: Placer) -> list[Placed]:
+    memo: dict[Node, Placed] = {}
+    out = []
+    for raw in results:
+        found = memo.get(raw.focus)
+        if found is None:
+            found = memo[raw.focus] = placer.place(raw.focus)
+        out.append(found)
+    return out
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_state(directory: Path) -> _State | None:
+    try:
+        with (directory / "state.pickle").open("rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+        return None
+    if not isinstance(state, _State) or state.version != _VERSION:
+        return None
+    return state
+
+
+def _write_state(directory: Path, state: _State) -> None:
+    partial = directory / f"state.{os.getpid()}.tmp"
+    with partial.open("wb") as handle:
+        pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(directory / "state.pickle")
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    with (directory / "lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
