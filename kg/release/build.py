@@ -25,43 +25,41 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gzip
 import hashlib
-import io
 import json
 import os
-import re
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import pyoxigraph as ox
 
 from kg.backends.base import Snapshot
+from kg.blank_nodes import LABEL_SCHEME
 from kg.errors import StoreError, UserInputError
-from kg.namespaces import GRAPH_BASE, PREFIXES, TRUTHY_GRAPH
+from kg.namespaces import GRAPH_BASE
 from kg.release.canonical import canonical_quads
 from kg.release.changes import (
     ChangeSummary,
     diff_entities,
-    diff_quads,
-    entity_item,
+    diff_sorted_files,
     gzip_reader,
-    keyed_lines,
     quad_key,
-    write_entity_index,
 )
 from kg.release.check import ReleaseValidation, validate_release
 from kg.release.extsort import ExternalSorter
-from kg.release.jsonld import JsonLdCompactor, write_jsonld
+from kg.release.gz import gzip_out as _gzip_out
+from kg.release.kinds import kind_of_graph
 from kg.release.layout import MANIFEST, check_version, latest_version, switch_latest
+from kg.release.stream import c_locale, sort_command, stream_release
 from kg.release.void import Distribution, ReleaseInfo, count_dataset, void_turtle
+from kg.store import BUILDS_DIR, canonical_labels
 
 __all__ = ["ReleaseOptions", "ReleaseReport", "kind_of_graph", "make_release"]
 
@@ -76,23 +74,8 @@ CHANGES = "changes.json"
 REPORT = "validation.json"
 VOID = "void.ttl"
 SUMS = "SHA256SUMS"
-
-_DATA_FOLDER = GRAPH_BASE + "data/ttl/"
-_KIND = re.compile(r"[a-z0-9-]+")
-
-
-def kind_of_graph(graph_iri: str) -> str:
-    """Which per-kind Turtle file a graph's triples go to (see the module docstring)."""
-    if graph_iri == TRUTHY_GRAPH:
-        return "truthy"
-    if graph_iri.startswith(GRAPH_BASE + "ontology/"):
-        return "ontology"
-    if graph_iri.startswith(_DATA_FOLDER):
-        folder = graph_iri.removeprefix(_DATA_FOLDER).split("/", 1)
-        if len(folder) == 2 and _KIND.fullmatch(folder[0]):
-            return folder[0]
-    return "other"
-
+NQUADS_ORDER = "sorted-bytes"
+"""`dataset.nq.gz` lines are sorted byte-wise (LC_ALL=C sort -u); older releases lack the key."""
 
 @dataclass(frozen=True, slots=True)
 class ReleaseOptions:
@@ -128,15 +111,6 @@ class ReleaseReport:
     validation: ReleaseValidation | None
     files: tuple[tuple[str, int], ...]  # name, bytes
     seconds: float
-
-
-@contextlib.contextmanager
-def _gzip_out(path: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
-    """A gzip file with no name and no timestamp in its header: same data, same bytes."""
-    with path.open(mode) as raw, gzip.GzipFile(
-        filename="", mode=mode, fileobj=raw, mtime=0, compresslevel=6
-    ) as writer:
-        yield cast(IO[bytes], writer)
 
 
 @contextlib.contextmanager
@@ -241,26 +215,28 @@ def _write_in(
     work: Path,
 ) -> dict[str, Any]:
     store = source.store
-    dump_order = ExternalSorter(work, run_lines=options.run_lines)
-    by_entity = ExternalSorter(work, run_lines=options.run_lines)
-    for quad in canonical_quads(store):
-        dump_order.add(quad_key(quad.graph, quad.line))
-        if quad.owner:
-            by_entity.add(entity_item(quad.owner, quad.line, quad.type_of_owner))
-    with _gzip_out(out / NQUADS) as nq:
-        for key in dump_order.sorted_unique():
-            nq.write(key.split(" ", 1)[1].encode("utf-8") + b"\n")
-    with _gzip_out(out / ENTITIES) as entities_out:
-        entities = write_entity_index(by_entity.sorted_unique(), entities_out)
+    canonical = canonical_labels(options.store_dir / BUILDS_DIR / source.version)
+
+    def feed(sink: IO[bytes]) -> None:
+        if canonical:  # labels given at load: the store's own dump, streamed from Rust
+            source.store.dump(sink, ox.RdfFormat.N_QUADS)
+        else:
+            _feed_relabelled(source.store, work, options.run_lines, sink)
+
+    streamed = stream_release(
+        feed,
+        out=out,
+        work=work,
+        context_file=options.project_root / "ontology" / "context.jsonld",
+        nquads_name=NQUADS,
+        entities_name=ENTITIES,
+    )
+    entities, kinds = streamed.entities, streamed.kinds
     counts = count_dataset(store)
     del store
 
-    _write_trig(out)
-    kinds = _write_kinds(out)
-    _write_jsonld(out, options.project_root)
-
     previous_dir = options.releases_dir / previous if previous else None
-    changes = _write_changes(out, previous_dir, now)
+    changes = _write_changes(out, work, streamed.sorted_nquads, previous_dir, now)
     modified = now
     if changes.empty and previous_dir is not None:
         previous_manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -307,6 +283,8 @@ def _write_in(
         "modified": modified.isoformat(),
         "previous": previous,
         "store_build": source.version,
+        "nquads_order": NQUADS_ORDER,
+        "blank_node_labels": LABEL_SCHEME if canonical else "release",
         "triples": counts.triples,
         "entities": entities,
         "conforms": validation.conforms if validation else None,
@@ -330,54 +308,51 @@ def _write_in(
     }
 
 
-def _parsed(out: Path) -> Iterator[ox.Quad]:
-    with gzip_reader(out / NQUADS) as handle:
-        yield from ox.parse(handle, ox.RdfFormat.N_QUADS)
+def _feed_relabelled(store: ox.Store, work: Path, run_lines: int, sink: IO[bytes]) -> None:
+    """N-Quads of a store without load-time labels (a remote store's copy, a build changed by a
+    web write), relabelled by `kg.release.canonical` and grouped by graph then subject."""
+    dump_order = ExternalSorter(work, run_lines=run_lines)
+    for quad in canonical_quads(store):
+        dump_order.add(quad_key(quad.graph, quad.line))
+    batch: list[bytes] = []
+    for key in dump_order.sorted_unique():
+        batch.append(key.split(" ", 1)[1].encode("utf-8") + b"\n")
+        if len(batch) >= 4096:
+            sink.write(b"".join(batch))
+            batch = []
+    sink.write(b"".join(batch))
 
 
-def _write_trig(out: Path) -> None:
-    with _gzip_out(out / TRIG) as trig:
-        ox.serialize(_parsed(out), trig, ox.RdfFormat.TRIG, prefixes=PREFIXES)
+def _previous_sorted(previous_dir: Path, work: Path) -> Path:
+    """The previous release's N-Quads as a byte-sorted plain file under `work`.
+
+    Releases written since the N-Quads dump became sorted text say so in their manifest
+    (`nquads_order`); an older one (sorted by graph first) is sorted again here.
+    """
+    manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
+    target = work / "previous.nq"
+    with gzip_reader(previous_dir / NQUADS) as source, target.open("wb") as plain:
+        if manifest.get("nquads_order") == NQUADS_ORDER:
+            shutil.copyfileobj(source, plain, 1 << 20)
+            return target
+        with subprocess.Popen(sort_command(work), stdin=subprocess.PIPE, stdout=plain,
+                              env=c_locale()) as sort:
+            assert sort.stdin is not None
+            shutil.copyfileobj(source, sort.stdin, 1 << 20)
+            sort.stdin.close()
+        if sort.returncode != 0:
+            raise StoreError(f"sorting the previous release {previous_dir.name} failed")
+    return target
 
 
-def _write_kinds(out: Path) -> list[str]:
-    """One gzipped Turtle file per kind; a kind met twice is appended (prefixes repeated)."""
-    written: list[str] = []
-
-    def kind(quad: ox.Quad) -> str:
-        graph = quad.graph_name
-        return kind_of_graph(graph.value) if isinstance(graph, ox.NamedNode) else "other"
-
-    for name, group in groupby(_parsed(out), key=kind):
-        path = out / f"{name}.ttl.gz"
-        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in group)
-        with _gzip_out(path, "ab") as turtle:
-            ox.serialize(triples, turtle, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        if name not in written:
-            written.append(name)
-    return sorted(written)
-
-
-def _write_jsonld(out: Path, project_root: Path) -> None:
-    context_file = project_root / "ontology" / "context.jsonld"
-    context = json.loads(context_file.read_text(encoding="utf-8"))["@context"]
-    with _gzip_out(out / JSONLD) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", write_through=False)
-        write_jsonld(_parsed(out), text, compactor=JsonLdCompactor(context))
-        text.flush()
-        text.detach()
-
-
-def _write_changes(out: Path, previous_dir: Path | None, now: datetime) -> ChangeSummary:
-    old_keys: Iterator[str] = iter(())
-    old_entities = None
-    if previous_dir is not None:
-        old_keys = keyed_lines(previous_dir / NQUADS)
-        old_entities = previous_dir / ENTITIES
+def _write_changes(
+    out: Path, work: Path, new_sorted: Path, previous_dir: Path | None, now: datetime
+) -> ChangeSummary:
+    old_sorted = _previous_sorted(previous_dir, work) if previous_dir is not None else None
+    old_entities = previous_dir / ENTITIES if previous_dir is not None else None
     with _gzip_out(out / ADDED) as added, _gzip_out(out / REMOVED) as removed:
-        n_added, n_removed = diff_quads(
-            old_keys, keyed_lines(out / NQUADS), added=added, removed=removed
-        )
+        n_added, n_removed = diff_sorted_files(old_sorted, new_sorted, added=added,
+                                               removed=removed)
     with (out / ACTIVITY).open("wb") as activities:
         created, updated, deleted = diff_entities(
             old_entities, out / ENTITIES, end_time=now, activities=activities

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +31,7 @@ __all__ = [
     "ChangeSummary",
     "diff_entities",
     "diff_quads",
+    "diff_sorted_files",
     "entity_item",
     "gzip_reader",
     "keyed_lines",
@@ -164,3 +167,38 @@ def diff_entities(
                 emit("Update", n[0], n[2] or o[2])
             o, n = next(olds, None), next(news, None)
     return counts["Create"], counts["Update"], counts["Delete"]
+
+
+def diff_sorted_files(
+    old: Path | None, new: Path, *, added: IO[bytes], removed: IO[bytes]
+) -> tuple[int, int]:
+    """Compare two byte-sorted, duplicate-free N-Quads files with `comm`; write the lines only in
+    `new` to `added` and those only in `old` to `removed`; return their counts.
+
+    `comm -3` prints the lines of the first file alone as they are and those of the second after
+    a tab; no N-Quads line starts with a tab, so one pass splits them.
+    """
+    if old is None:
+        n_added = 0
+        with new.open("rb") as source:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                added.write(chunk)
+                n_added += chunk.count(b"\n")
+        return n_added, 0
+    n_added = n_removed = 0
+    command = ["comm", "-3", str(old), str(new)]
+    env = {**os.environ, "LC_ALL": "C"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env) as comm:
+        assert comm.stdout is not None and comm.stderr is not None
+        for line in comm.stdout:
+            if line.startswith(b"\t"):
+                added.write(line[1:])
+                n_added += 1
+            else:
+                removed.write(line)
+                n_removed += 1
+        problem = comm.stderr.read().decode("utf-8", "replace").strip()
+    if comm.returncode != 0:
+        raise OSError(f"comm failed (exit {comm.returncode}): {problem}")
+    return n_added, n_removed
