@@ -14,6 +14,7 @@ __all__ = [
     "KgError",
     "NotAcceptableError",
     "NotFoundError",
+    "NotSupportedError",
     "ProtocolError",
     "QueryRefusedError",
     "QuerySyntaxError",
@@ -112,6 +113,11 @@ class NotAcceptableError(ProtocolError):
 
 class NotFoundError(UserInputError):
     """The named thing (a graph in the Graph Store Protocol) does not exist."""
+
+
+class NotSupportedError(KgError):
+    """A request this server cannot serve with its configured backend (HTTP 501): /update,
+    /store and /search need the embedded store; a remote store is written by `kg load`."""
 
 
 class AuthError(KgError):

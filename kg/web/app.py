@@ -22,6 +22,7 @@ from kg.errors import (
     KgError,
     NotAcceptableError,
     NotFoundError,
+    NotSupportedError,
     ProtocolError,
     QueryRefusedError,
     QueryTimeoutError,
@@ -72,6 +73,7 @@ STATUS_BY_ERROR: tuple[tuple[type[KgError], int], ...] = (
     (NotFoundError, 404),
     (ProtocolError, 400),
     (UserInputError, 400),  # QuerySyntaxError and every other fixable input
+    (NotSupportedError, 501),
     (KgError, 500),
 )
 

@@ -11,11 +11,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kg.errors import AuthError
+from kg.errors import AuthError, NotSupportedError
 from kg.settings import Settings
 from kg.web.service import QueryService
 
-__all__ = ["AdminDep", "ServiceDep", "SettingsDep", "get_service", "get_settings", "require_admin"]
+__all__ = [
+    "AdminDep",
+    "EmbeddedOnlyDep",
+    "ServiceDep",
+    "SettingsDep",
+    "get_service",
+    "get_settings",
+    "require_admin",
+    "require_embedded",
+]
 
 
 # The dependencies are `async def` on purpose: they only read app state, and FastAPI runs a plain
@@ -38,6 +47,24 @@ async def get_service(request: Request) -> QueryService:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def require_embedded(request: Request) -> None:
+    """Refuse (501) what works on the embedded store only when the app fronts a remote store.
+
+    /update and /store write the embedded builds and /search reads their full-text index: run
+    against a remote store they would change, or read, a local store nobody is served from.
+    """
+    settings = await get_settings(request)
+    if settings.backend != "embedded":
+        raise NotSupportedError(
+            f"{request.url.path} is not available on this server: it fronts the SPARQL store at "
+            f"{settings.sparql_query_url}, and {request.url.path} works on the embedded store "
+            "only. Load data into the remote store with `kg load` (docs/deploy.md)."
+        )
+
+
+EmbeddedOnlyDep = Annotated[None, Depends(require_embedded)]
 ServiceDep = Annotated[QueryService, Depends(get_service)]
 
 

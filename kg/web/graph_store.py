@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 
 from kg.errors import NotFoundError, ProtocolError, UnsupportedMediaTypeError, UserInputError
 from kg.store import apply_write, open_store
-from kg.web.deps import AdminDep, SettingsDep
+from kg.web.deps import AdminDep, EmbeddedOnlyDep, SettingsDep
 from kg.web.negotiation import GraphFormat, choose_graph_format
 from kg.web.protocol import media_type_of
 
@@ -45,7 +45,9 @@ GraphName = ox.NamedNode | ox.DefaultGraph
 
 
 @router.api_route("/store", methods=_METHODS, name="graph_store")
-async def indirect(request: Request, settings: SettingsDep, _: AdminDep) -> Response:
+async def indirect(
+    request: Request, settings: SettingsDep, _: AdminDep, __: EmbeddedOnlyDep
+) -> Response:
     """Indirect identification: `?graph=<IRI>` or `?default`; a bare POST creates a graph."""
     graphs = request.query_params.getlist("graph")
     default = "default" in request.query_params
@@ -65,7 +67,9 @@ async def indirect(request: Request, settings: SettingsDep, _: AdminDep) -> Resp
 
 
 @router.api_route("/store/{path:path}", methods=_METHODS)
-async def direct(request: Request, settings: SettingsDep, _: AdminDep, path: str) -> Response:
+async def direct(
+    request: Request, settings: SettingsDep, _: AdminDep, __: EmbeddedOnlyDep, path: str
+) -> Response:
     """Direct identification: the request URL (without its query) is the graph IRI."""
     return await _handle(request, settings.store_dir, _named(str(request.url.replace(query=""))))
 

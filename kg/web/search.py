@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from kg.search import SEARCH_INDEX_FILE, search
 from kg.store import require_store
+from kg.web.deps import EmbeddedOnlyDep
 from kg.web.entity_view import Link, href_of, kind_of
 from kg.web.pages import AnswererDep, ReaderDep, SettingsDep, labels_of_iris, render
 
@@ -24,7 +25,7 @@ router = APIRouter()
 @router.get("/search", name="search")
 def search_page(
     request: Request, answer: AnswererDep, reader: ReaderDep, settings: SettingsDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    _: EmbeddedOnlyDep, q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Entities whose names contain every word of `q` as word prefixes, in the reader's labels."""
     index = require_store(settings.store_dir) / SEARCH_INDEX_FILE

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kg.errors import ProtocolError
 from kg.store import apply_update
-from kg.web.deps import AdminDep, SettingsDep
+from kg.web.deps import AdminDep, EmbeddedOnlyDep, SettingsDep
 from kg.web.guard import check_update
 from kg.web.protocol import read_params
 from kg.web.update_dataset import with_using_graphs
@@ -27,7 +27,9 @@ SPARQL_UPDATE = "application/sparql-update"
 
 
 @router.post("/update", name="update", status_code=204)
-async def update(request: Request, settings: SettingsDep, _: AdminDep) -> Response:
+async def update(
+    request: Request, settings: SettingsDep, _: AdminDep, __: EmbeddedOnlyDep
+) -> Response:
     """Apply one SPARQL update (several operations separated by `;` are one atomic update)."""
     params = await read_params(request, direct_type=SPARQL_UPDATE, what="update")
     if params.all("query"):
