@@ -71,6 +71,7 @@ WKT_TYPES = {
     "http://www.opengis.net/ont/geosparql#wktLiteral",
     "http://www.openlinksw.com/schemas/virtrdf#Geometry",
 }
+_TOKEN = "backend-test-token"
 # Never finishes on ~11k triples (a triple cross product): for the deadline tests.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
@@ -300,7 +301,10 @@ def test_the_store_deadline_stops_a_runaway_query(backend: RemoteBackend) -> Non
 def _serve(remote: RemoteStore, store_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`kg serve` in front of the remote store on a free loopback port."""
     port = free_port()
-    env = kg_environment(store_dir, {**remote.env, "KG_WORKERS": "1", "KG_QUERY_TIMEOUT_S": "2"})
+    env = kg_environment(
+        store_dir,
+        {**remote.env, "KG_WORKERS": "1", "KG_QUERY_TIMEOUT_S": "2", "KG_ADMIN_TOKEN": _TOKEN},
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -322,7 +326,8 @@ def _serve(remote: RemoteStore, store_dir: Path) -> tuple[subprocess.Popen[bytes
 def test_kg_serve_keeps_its_rules_in_front_of_the_store(
     remote: RemoteStore, backend: RemoteBackend, tmp_path: Path
 ) -> None:
-    """Answers, ETag keyed by the store version, 304, SERVICE refused (403), deadline (503)."""
+    """Answers, ETag keyed by the store version, 304, SERVICE refused (403), deadline (503);
+    /update, /store and /search (embedded only) refused with 501."""
     process, base = _serve(remote, tmp_path / "unused")
     try:
         query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a hk:HeritageSite }"
@@ -343,6 +348,22 @@ def test_kg_serve_keeps_its_rules_in_front_of_the_store(
         assert slow.status_code == 503
         bad = httpx.get(f"{base}/sparql", params={"query": "SELECT * WHERE {"}, timeout=30)
         assert bad.status_code == 400
+        admin = {"Authorization": f"Bearer {_TOKEN}"}
+        writes = [
+            httpx.post(
+                f"{base}/update", content="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                headers={"Content-Type": "application/sparql-update", **admin}, timeout=30,
+            ),
+            httpx.put(
+                f"{base}/store", params={"graph": "urn:g"}, content="<urn:a> <urn:b> <urn:c> .",
+                headers={"Content-Type": "application/n-triples", **admin}, timeout=30,
+            ),
+            httpx.get(f"{base}/store", params={"default": ""}, headers=admin, timeout=30),
+            httpx.get(f"{base}/search", params={"q": "fortress"}, timeout=30),
+        ]
+        assert [w.status_code for w in writes] == [501, 501, 501, 501], [w.text for w in writes]
+        assert all("kg load" in w.text for w in writes)
+        assert backend.version() == first.headers["x-store-version"]  # nothing was written
     finally:
         process.terminate()
         process.wait(timeout=30)
