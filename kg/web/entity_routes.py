@@ -7,7 +7,8 @@ negotiation (see `kg.web.pages`). In order, each request:
    version, the path and the negotiated variant (`kg.web.page_cache`) — no query, no rendering;
 2. is answered from the rendered-page cache (every format), keyed the same way;
 3. otherwise gathers the page in ONE query-worker job (`kg.web.page_source`), renders it in the
-   thread pool, and keeps the bytes for the next reader.
+   thread pool, and keeps the bytes for the next reader; readers asking for the same page while
+   it is being made wait for it instead of making it again (`kg.web.dedupe`).
 
 The handlers are `async`: steps 1 and 2 never block, so they do not pay a thread hop.
 """
@@ -119,7 +120,12 @@ async def _resource(
     elif (page := cache.get(key)) is not None:
         response = Response(page.body, media_type=page.media_type, headers=headers)
     else:
-        page = await run_in_threadpool(_make_page, service, iri, fmt, reader, settings, key)
+        page = await run_in_threadpool(
+            service.page_flights.run,
+            key,
+            lambda: _make_page(service, iri, fmt, reader, settings, key),
+            timeout_s=settings.query_timeout_s,
+        )
         if page is None:
             return _not_found(request, reader, html=fmt.name == "html")
         cache.put(key, page)

@@ -50,10 +50,11 @@ from kg.web.cache import (
     is_deterministic,
     normalise_query,
 )
+from kg.web.dedupe import Coalescer, RecentTimeouts
 from kg.web.executor import Executor
 from kg.web.guard import QueryFacts, check_query
 from kg.web.metrics import Metrics
-from kg.web.page_cache import PageCache
+from kg.web.page_cache import PageCache, RenderedPage
 from kg.web.worker import Job, Outcome
 
 if TYPE_CHECKING:
@@ -109,8 +110,17 @@ class QueryService:
         )
         self.metrics.gauges["kg_sparql_worker_restarts_total"] = lambda: self.executor.restarts
         self.metrics.gauges["kg_sparql_workers_live"] = lambda: len(self.executor.worker_pids())
-        # Rendered entity pages (every format), keyed by store version, path and variant.
+        # Identical cache-missing queries in flight are evaluated once; recent runaways not rerun.
+        self.flights: Coalescer[Outcome] = Coalescer()
+        self.timeouts = RecentTimeouts()
+        self.metrics.gauges["kg_sparql_shared_evaluations_total"] = lambda: self.flights.shared
+        self.metrics.gauges["kg_sparql_recent_timeout_refusals_total"] = (
+            lambda: self.timeouts.refused
+        )
+        # Rendered entity pages (every format), keyed by store version, path and variant; pages
+        # being made are made once however many readers ask at the same time.
         self.page_cache = PageCache(settings.cache_max_bytes)
+        self.page_flights: Coalescer[RenderedPage | None] = Coalescer()
         self.metrics.gauges["kg_page_cache_hits_total"] = lambda: self.page_cache.hits
         self.metrics.gauges["kg_page_cache_misses_total"] = lambda: self.page_cache.misses
         self.metrics.gauges["kg_page_not_modified_total"] = lambda: self.page_cache.not_modified
@@ -227,7 +237,13 @@ class QueryService:
             solutions_format=formats.solutions,
             graph_format=formats.graph,
         )
-        outcome = self.executor.run(job, timeout_s=timeout_s)
+        if cacheable:
+            self.timeouts.check(key, timeout_s)
+            outcome = self.flights.run(
+                key, lambda: self._evaluate(job, key, timeout_s), timeout_s=timeout_s
+            )
+        else:
+            outcome = self.executor.run(job, timeout_s=timeout_s)
         if outcome.kind == "store" and not build.exists():
             # `kg load` swapped twice and removed this build mid-query: read the live one.
             return self._answer(
@@ -245,6 +261,16 @@ class QueryService:
         else:
             etag = body_etag(key, outcome.body)
         return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
+
+    def _evaluate(self, job: Job, key: CacheKey, timeout_s: float) -> Outcome:
+        """Run `job` in a worker; remember its key if it ran into its deadline."""
+        try:
+            return self.executor.run(job, timeout_s=timeout_s)
+        except ServiceBusyError:
+            raise  # no worker was free: says nothing about the query
+        except QueryTimeoutError:
+            self.timeouts.remember(key, timeout_s)
+            raise
 
     def _guard(self, query: str) -> QueryFacts:
         """`kg.web.guard.check_query` with this service's allowlist and size bound."""
