@@ -19,7 +19,7 @@ from bench.rows import Row
 __all__ = ["write_plot"]
 
 _W, _H = 330, 250  # one panel
-_LEFT, _RIGHT, _TOP, _BOTTOM = 58, 12, 48, 52
+_LEFT, _RIGHT, _TOP, _BOTTOM = 58, 12, 50, 52
 _COLUMNS = 3
 _OURS, _THEIRS = "#1f5fa8", "#c0392b"
 
@@ -70,13 +70,15 @@ def _panel(x0: float, y0: float, measure: tuple[str, str, str], points: dict[int
     first = next(iter(points.values()))
     better = "higher" if first.higher_is_better else "lower"
     title = f"{section}: {workload}"
-    out = ['<g font-family="sans-serif" font-size="10">',
-           f'<text x="{x0 + 8}" y="{y0 + 14}" font-size="11" font-weight="bold">'
-           f"{escape(title[:58])}</text>",
-           f'<text x="{x0 + 8}" y="{y0 + 27}" fill="#555">{escape(metric)}, {better} is better'
-           "</text>",
-           f'<rect x="{x0 + _LEFT}" y="{y0 + _TOP}" width="{plot_w}" height="{plot_h}" '
-           'fill="none" stroke="#999"/>']
+    cut = title.rfind(" ", 0, 52) if len(title) > 52 else len(title)
+    lines = [title[:cut], title[cut:].strip()[:52]]
+    out = ['<g font-family="sans-serif" font-size="10">']
+    out += [f'<text x="{x0 + 8}" y="{y0 + 12 + 12 * i}" font-size="11" font-weight="bold">'
+            f"{escape(line)}</text>" for i, line in enumerate(lines) if line]
+    out += [f'<text x="{x0 + 8}" y="{y0 + 38}" fill="#555">{escape(metric)}, {better} is better'
+            "</text>",
+            f'<rect x="{x0 + _LEFT}" y="{y0 + _TOP}" width="{plot_w}" height="{plot_h}" '
+            'fill="none" stroke="#999"/>']
     for tick in _decades(low, high):
         y = y_of(tick)
         out.append(f'<line x1="{x0 + _LEFT}" x2="{x0 + _LEFT + plot_w}" y1="{y:.1f}" '

@@ -2,13 +2,18 @@
 
 Peak memory comes from `os.wait4`, the kernel's accounting of the child (and the descendants it
 waited for), so no sampling can miss a short spike and nothing runs beside the measured process.
+The command is started through `bench/spawn.py`, a small interpreter that spawns it and reports
+its figures: started straight from the suite, a command would inherit the suite's own peak as a
+floor (see spawn.py for why).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -19,6 +24,7 @@ __all__ = ["ROOT", "VENV_BIN", "Measured", "median", "run"]
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
+_SPAWN = Path(__file__).with_name("spawn.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +53,13 @@ def run(
 ) -> Measured:
     """Run `command` to completion (killed after `timeout_s`) and measure it."""
     full_env = {**os.environ, **(env or {})}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
         started = time.perf_counter()
         process = subprocess.Popen(
-            [str(c) for c in command], stdout=out, stderr=err, env=full_env, cwd=cwd,
-            start_new_session=True,
+            [sys.executable, "-S", str(_SPAWN), str(report), "--", *(str(c) for c in command)],
+            stdout=out, stderr=err, env=full_env, cwd=cwd, start_new_session=True,
         )
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -64,11 +72,16 @@ def run(
             time.sleep(0.005)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = usage.ru_maxrss
+        if report.is_file():  # absent only if the command was killed at the timeout
+            figures = json.loads(report.read_text(encoding="utf-8"))
+            seconds, peak_kb = figures["seconds"], figures["peak_rss_kb"]
+            process.returncode = figures["returncode"]
         out.seek(0)
         err.seek(0)
         return Measured(
             seconds=seconds,
-            peak_rss_mb=usage.ru_maxrss / 1024,
+            peak_rss_mb=peak_kb / 1024,
             returncode=process.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),

@@ -41,26 +41,36 @@ class SharedStores:
         self._data = data
         self._work = work
         self._stores: Stores | None = None
+        self._failure: RuntimeError | None = None
 
     def get(self) -> Stores:
-        """The stores, built now if this is the first call."""
+        """The stores, built now if this is the first call (a failed build is not retried)."""
+        if self._failure is not None:
+            raise RuntimeError(f"the shared stores could not be built: {self._failure}")
         if self._stores is None:
-            self._stores = _build(self._data, self._work)
+            try:
+                self._stores = _build(self._data, self._work)
+            except RuntimeError as error:
+                self._failure = error
+                raise
         return self._stores
 
     def close(self) -> None:
-        """Remove whatever was built."""
-        if self._stores is not None:
-            for path in (self._stores.kg_store, self._stores.ox_store):
+        """Remove whatever was built, or half-built by a build that failed."""
+        if self._stores is not None or self._failure is not None:
+            kg_store, ox_store, quads_file = _paths(self._work)
+            for path in (kg_store, ox_store):
                 shutil.rmtree(path, ignore_errors=True)
-            self._stores.quads_file.unlink(missing_ok=True)
+            quads_file.unlink(missing_ok=True)
             self._stores = None
 
 
+def _paths(work: Path) -> tuple[Path, Path, Path]:
+    return work / "shared-kg-store", work / "shared-oxigraph-store", work / "shared-dump.nq"
+
+
 def _build(data: Dataset, work: Path) -> Stores:
-    kg_store = work / "shared-kg-store"
-    ox_store = work / "shared-oxigraph-store"
-    quads_file = work / "shared-dump.nq"
+    kg_store, ox_store, quads_file = _paths(work)
     for directory in (kg_store, ox_store):
         shutil.rmtree(directory, ignore_errors=True)
     run([VENV_BIN / "kg", "load", ROOT / "ontology", data.directory],

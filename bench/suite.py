@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.budget import Budget
@@ -82,7 +82,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite; 0 when every measurement ran (targets met or not)."""
+    """Run the suite; 0 when every measurement ran (targets met or not), 1 if one failed."""
     args = _args(argv)
     sizes = (args.sizes or ("quick" if args.quick else "100k,1M,10M")).split(",")
     unknown = [s for s in sizes if s not in SIZES or s == "none"]
@@ -102,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = ValidateState()
     load_state = LoadState()
     budget = Budget(args.budget or None)
+    failed: list[Row] = []
     rows_file = args.work / f"rows-{time.strftime('%Y%m%dT%H%M%S')}.json"
     for label in [] if args.report_only else sizes:
         data = dataset(label, SIZES[label], args.work,
@@ -110,33 +111,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[bench] {label}: {data.triples:,} triples in {data.files:,} files"
               + (" (cached)" if data.cached else ""), flush=True)
         runs = repeat if SIZES[label] <= SIZES[args.repeat_up_to] else 1
-        if "load" in sections:
-            rows += bench_load(data, args.work, LoadSettings(
-                runs, per_file_up_to=SIZES[args.per_file_load_up_to]), load_state)
-            print(f"[bench] {label}: load done", flush=True)
-            write_rows(rows, rows_file)
-        if "validate" in sections:
-            repeat_validate = SIZES[label] <= SIZES[args.validate_repeat_up_to]
-            rows += bench_validate(data, args.work, repeat if repeat_validate else 1,
-                                   run_pyshacl=SIZES[label] <= SIZES[pyshacl_up_to], state=state,
-                                   budget=budget)
-            print(f"[bench] {label}: validate done", flush=True)
-            write_rows(rows, rows_file)
         stores = SharedStores(data, args.work)
+        measures = _measures(args, label, data, stores, runs, repeat=repeat,
+                             pyshacl_up_to=pyshacl_up_to, query=query, state=state,
+                             load_state=load_state, budget=budget)
         try:
-            if "query" in sections:
-                rows += bench_query(data, stores.get(), args.work,
-                                    dataclasses.replace(query, repeat=runs))
-                print(f"[bench] {label}: query done", flush=True)
-                write_rows(rows, rows_file)
-            if "release" in sections and not release_available():
-                rows.append(_missing("release", label, "`kg release` is not available here"))
-            elif "release" in sections:
-                rows += bench_release(data, stores.get(), args.work, runs, budget)
-                print(f"[bench] {label}: release done", flush=True)
+            for section in SECTIONS:
+                if section in sections:
+                    done = _section(section, label, measures[section])
+                    failed += [row for row in done if row.workload == "failed"]
+                    rows += done
+                    write_rows(rows, rows_file)
         finally:
             stores.close()
-        write_rows(rows, rows_file)
     included = [row for earlier in args.include_rows for row in read_rows(earlier)]
     rows = sorted(_latest([*included, *rows]), key=lambda r: (
         SIZES.get(r.size, 0), (("synth", *SECTIONS).index(r.section)
@@ -174,7 +161,40 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  version_info=versions(), analysis=analysis, plot=plot),
                         encoding="utf-8")
     print(f"[bench] wrote {args.out}", flush=True)
-    return 0
+    return 1 if failed else 0
+
+
+def _measures(args: argparse.Namespace, label: str, data: Dataset, stores: SharedStores,
+              runs: int, *, repeat: int, pyshacl_up_to: str, query: QuerySettings,
+              state: ValidateState, load_state: LoadState,
+              budget: Budget) -> dict[str, Callable[[], list[Row]]]:
+    """What each section measures at one size, to be called in the sections' order."""
+    validate_runs = repeat if SIZES[label] <= SIZES[args.validate_repeat_up_to] else 1
+    return {
+        "load": lambda: bench_load(data, args.work, LoadSettings(
+            runs, per_file_up_to=SIZES[args.per_file_load_up_to]), load_state),
+        "validate": lambda: bench_validate(
+            data, args.work, validate_runs, run_pyshacl=SIZES[label] <= SIZES[pyshacl_up_to],
+            state=state, budget=budget),
+        "query": lambda: bench_query(data, stores.get(), args.work,
+                                     dataclasses.replace(query, repeat=runs)),
+        "release": lambda: bench_release(data, stores.get(), args.work, runs, budget)
+        if release_available() else [
+            _missing("release", label, "`kg release` is not available here")],
+    }
+
+
+def _section(section: str, size: str, measure: Callable[[], list[Row]]) -> list[Row]:
+    """One section's rows; a command that failed or timed out becomes a "failed" row with its
+    reason, so a long run keeps every other measurement (and exits 1 at the end)."""
+    try:
+        rows = measure()
+    except RuntimeError as error:
+        print(f"[bench] {size}: {section} FAILED: {error}", flush=True)
+        return [Row(section, size, "failed", "", None, None, "—", "—",
+                    notes=[" ".join(str(error).split())[:400]])]
+    print(f"[bench] {size}: {section} done", flush=True)
+    return rows
 
 
 def _latest(rows: list[Row]) -> list[Row]:

@@ -60,3 +60,69 @@ def test_quick_suite_writes_a_report_with_every_section(tmp_path: Path) -> None:
     assert "](results/scaling.svg)" in report, "the report links the plot"
     cached = list((tmp_path / "work" / "data").glob("*/bench-synth.json"))
     assert len(cached) == 1, "the generated data is kept, stamped, for the next run to reuse"
+
+
+def test_budget_skips_only_what_the_previous_size_says_is_over_it() -> None:
+    from bench.budget import Budget
+
+    budget = Budget(100)
+    assert budget.skip_reason("kg validate", 10_000_000) is None, "nothing measured yet: run"
+    budget.record("kg validate", "1M", 1_000_000, 20.0)
+    assert budget.skip_reason("kg validate", 4_000_000) is None  # 80 s <= 100 s
+    reason = budget.skip_reason("kg validate", 10_000_000)
+    assert reason is not None and "extrapolated 200 s" in reason and "from 1M" in reason
+    assert budget.skip_reason("kg release", 10_000_000) is None, "budgets are per command"
+    unlimited = Budget(None)
+    unlimited.record("kg validate", "1M", 1_000_000, 20.0)
+    assert unlimited.skip_reason("kg validate", 10_000_000) is None
+
+
+def test_plot_draws_each_side_and_marks_extrapolated_figures_hollow(tmp_path: Path) -> None:
+    from bench.plot import write_plot
+    from bench.rows import Row
+
+    def row(size: str, ours: float, theirs: float, estimated: bool) -> Row:
+        return Row("validate", size, "full validation, cold cache", "s", ours, theirs,
+                   "kg validate", "plain pyshacl", higher_is_better=False,
+                   theirs_estimated=estimated)
+
+    rows = [row("100k", 10.0, 400.0, False), row("1M", 60.0, 4000.0, True),
+            Row("query", "1M", "(b) unique entity look-ups", "req/s", 500.0, None, "kg serve",
+                "oxigraph serve")]
+    path = tmp_path / "scaling.svg"
+    assert write_plot(rows, {"100k": 100_000, "1M": 1_000_000}, path) == 2
+    svg = ElementTree.parse(path).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(svg.findall(f".//{ns}polyline")) == 2, "ours and theirs across the two sizes"
+    squares = svg.findall(f".//{ns}rect[@stroke]")
+    assert sorted(s.get("fill") for s in squares if s.get("width") == "6") == [
+        "#c0392b", "white"], "the measured pyshacl point filled, the extrapolated one hollow"
+    assert len(svg.findall(f".//{ns}circle")) == 3, "kg's three figures, one per panel point"
+    assert write_plot([], {}, tmp_path / "none.svg") == 0
+    assert not (tmp_path / "none.svg").exists()
+
+
+def test_one_file_keeps_each_files_graph_and_its_own_blank_nodes(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from bench.data import Dataset
+    from bench.one_file import one_file
+    from kg.dataset import graph_iri_for
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    body = ("@prefix ex: <https://example.org/> .\n"
+            "ex:{name} ex:label \"{name}\" ; ex:note [ ex:text \"same text\" ] .\n")
+    for name in ("a", "b"):
+        (data_dir / f"{name}.ttl").write_text(body.format(name=name), encoding="utf-8")
+    (data_dir / "synth-manifest.json").write_text("{}", encoding="utf-8")
+    data = Dataset("tiny", data_dir, 1, 6, 2, 0, 0.0, 0.0)
+    for extension, kind in (("trig", ox.RdfFormat.TRIG), ("nq", ox.RdfFormat.N_QUADS)):
+        store = ox.Store()
+        store.load(path=one_file(data, extension), format=kind)
+        assert len(store) == 6
+        graphs = {str(g.value) for g in store.named_graphs()}
+        assert graphs == {graph_iri_for(data_dir / f"{n}.ttl", root=ROOT) for n in "ab"}
+        notes = {q.object for q in store.quads_for_pattern(
+            None, ox.NamedNode("https://example.org/note"), None)}
+        assert len(notes) == 2, "each file's [ … ] stays its own blank node"
