@@ -33,6 +33,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -223,16 +224,20 @@ def _write_in(
         else:
             _feed_relabelled(source.store, work, options.run_lines, sink)
 
-    streamed = stream_release(
-        feed,
-        out=out,
-        work=work,
-        context_file=options.project_root / "ontology" / "context.jsonld",
-        nquads_name=NQUADS,
-        entities_name=ENTITIES,
-    )
+    # VoID's counts are SPARQL aggregates, evaluated in Rust with the GIL released: they run
+    # beside the dump instead of after it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counting = pool.submit(count_dataset, store)
+        streamed = stream_release(
+            feed,
+            out=out,
+            work=work,
+            context_file=options.project_root / "ontology" / "context.jsonld",
+            nquads_name=NQUADS,
+            entities_name=ENTITIES,
+        )
+        counts = counting.result()
     entities, kinds = streamed.entities, streamed.kinds
-    counts = count_dataset(store)
     del store
 
     previous_dir = options.releases_dir / previous if previous else None

@@ -40,6 +40,9 @@ class _Terms:
     typed_terms: dict[str, str] = field(default_factory=dict)  # datatype IRI -> term
 
 
+_NO_TERMS = _Terms()
+
+
 class JsonLdCompactor:
     """Compaction rules derived once from a JSON-LD context object (the value of `@context`)."""
 
@@ -55,6 +58,7 @@ class JsonLdCompactor:
         for prefix, namespace in self._prefixes:
             self._by_namespace.setdefault(namespace, []).append(prefix)
         self._compacted: dict[str, str] = {}
+        self._plans: dict[str, tuple[_Terms, str]] = {}
         self._type_terms: dict[str, str] = {}
         self._properties: dict[str, _Terms] = {}
         for key, value in sorted(context.items()):
@@ -125,6 +129,14 @@ class JsonLdCompactor:
     def _type_value(self, iri: str) -> str:
         return self._type_terms.get(iri) or self.compact_iri(iri)
 
+    def _plan(self, predicate: str) -> tuple[_Terms, str]:
+        """What the context allows for a property, and its compact key (cached per IRI)."""
+        plan = self._plans.get(predicate)
+        if plan is None:
+            plan = (self._properties.get(predicate) or _NO_TERMS, self.compact_iri(predicate))
+            self._plans[predicate] = plan
+        return plan
+
     def node(
         self, subject: ox.NamedNode | ox.BlankNode, quads: Iterable[ox.Quad]
     ) -> dict[str, Any]:
@@ -135,30 +147,35 @@ class JsonLdCompactor:
         languages: dict[str, dict[str, list[str]]] = {}
         for quad in quads:
             predicate, obj = quad.predicate.value, quad.object
-            if predicate == _RDF_TYPE and isinstance(obj, ox.NamedNode):
-                types.append(self._type_value(obj.value))
+            kind = type(obj)
+            if kind is ox.NamedNode and predicate == _RDF_TYPE:
+                types.append(self._type_value(obj.value))  # type: ignore[union-attr]
                 continue
-            terms = self._properties.get(predicate, _Terms())
-            key = self.compact_iri(predicate)
-            if isinstance(obj, ox.NamedNode | ox.BlankNode):
+            terms, key = self._plan(predicate)
+            if kind is ox.NamedNode or kind is ox.BlankNode:
+                ref = self.node_ref(obj)  # type: ignore[arg-type]
                 if terms.iri_term:
-                    values.setdefault(terms.iri_term, []).append(self.node_ref(obj))
+                    values.setdefault(terms.iri_term, []).append(ref)
                 else:
-                    values.setdefault(key, []).append({"@id": self.node_ref(obj)})
-            elif isinstance(obj, ox.Literal):
-                datatype = obj.datatype.value
-                if obj.language and terms.language_term:
+                    values.setdefault(key, []).append({"@id": ref})
+            elif kind is ox.Literal:
+                language = obj.language  # type: ignore[union-attr]
+                value = obj.value  # type: ignore[union-attr]
+                if language and terms.language_term:
                     by_language = languages.setdefault(terms.language_term, {})
-                    by_language.setdefault(obj.language, []).append(obj.value)
-                elif obj.language:
-                    item: Any = {"@value": obj.value, "@language": obj.language}
+                    by_language.setdefault(language, []).append(value)
+                    continue
+                if language:
+                    item: Any = {"@value": value, "@language": language}
                     values.setdefault(terms.plain_term or key, []).append(item)
-                elif datatype in terms.typed_terms:
-                    values.setdefault(terms.typed_terms[datatype], []).append(obj.value)
+                    continue
+                datatype = obj.datatype.value  # type: ignore[union-attr]
+                if datatype in terms.typed_terms:
+                    values.setdefault(terms.typed_terms[datatype], []).append(value)
                 elif datatype == _XSD_STRING:
-                    values.setdefault(terms.plain_term or key, []).append(obj.value)
+                    values.setdefault(terms.plain_term or key, []).append(value)
                 else:
-                    item = {"@value": obj.value, "@type": self.compact_iri(datatype)}
+                    item = {"@value": value, "@type": self.compact_iri(datatype)}
                     values.setdefault(terms.plain_term or key, []).append(item)
             else:  # pragma: no cover - RDF-star triples are not used by kg
                 raise TypeError(f"cannot write {obj!r} as JSON-LD")

@@ -7,8 +7,13 @@ pass and in memory bounded by the largest subject (never by the dataset):
 - `OUT/dataset.trig.gz`, the whole dataset with its named graphs;
 - `OUT/<kind>.ttl.gz`, one Turtle file per kind of source file (`kind_of_graph`);
 - `OUT/dataset.jsonld.gz`, compacted with the project context (`kg.release.jsonld`);
-- on stdout, one line per quad for the per-entity change summary:
-  `owner IRI<TAB>hash of the quad<TAB>rdf:type IRI or nothing`.
+- on stdout, for the per-entity change summary, one line per run of a subject's quads in one
+  graph, `owner IRI<TAB>hash of the run's N-Quads lines<TAB>`, and one `owner<TAB>t<TAB>type IRI`
+  per `rdf:type`. The dump order is a function of the quads alone, so equal data gives equal runs.
+
+Each quad is parsed once (1 MB of lines per parser call); TriG is serialised by pyoxigraph a few
+thousand quads at a time, and the Turtle of each kind is the body of that TriG graph block — no
+second serialisation.
 
 It runs as a process of its own so that this Python work uses the second core while the parent
 streams the dump out of the store and sorts it. The owner of a blank node is the smallest IRI it
@@ -39,7 +44,7 @@ __all__ = ["GroupedWriters", "main"]
 
 TRIG = "dataset.trig.gz"
 JSONLD = "dataset.jsonld.gz"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_TYPE_TOKEN = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
 _CHUNK = 4096  # quads serialised per call: few calls, small lists
 _Node = ox.NamedNode | ox.BlankNode
 
@@ -62,58 +67,76 @@ def _prefix_header(fmt: ox.RdfFormat) -> bytes:
 
 
 class GroupedWriters:
-    """TriG, per-kind Turtle and entity lines, fed one quad at a time in dump order."""
+    """TriG, per-kind Turtle and entity lines, fed one quad (and its N-Quads line) at a time."""
 
     def __init__(self, out: Path, stack: ExitStack, entities: IO[bytes]) -> None:
         self._out = out
         self._stack = stack
         self._entities = entities
-        self._trig_header = _prefix_header(ox.RdfFormat.TRIG)
-        self._turtle_header = _prefix_header(ox.RdfFormat.TURTLE)
         self._trig = stack.enter_context(gzip_out(out / TRIG))
-        self._trig.write(self._trig_header)
+        self._trig.write(_prefix_header(ox.RdfFormat.TRIG))
+        self._turtle_header = _prefix_header(ox.RdfFormat.TURTLE)
         self._turtle: dict[str, IO[bytes]] = {}
         self._graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
         self._kind = "other"
         self._chunk: list[ox.Quad] = []
-        self._subject: _Node | None = None
+        self._run: list[bytes] = []  # the N-Quads lines of the current subject in this graph
+        self._run_token = b""
+        self._run_subject: _Node | None = None
+        self._run_types: list[str] = []
         self._parents: dict[ox.BlankNode, list[_Node]] = defaultdict(list)
-        self._pending: list[tuple[ox.BlankNode, str, str]] = []
+        self._pending: list[tuple[ox.BlankNode, str]] = []
 
-    def add(self, quad: ox.Quad) -> None:
-        """Take the next quad of the dump."""
-        graph, subject = quad.graph_name, quad.subject
+    def add(self, quad: ox.Quad, line: bytes) -> None:
+        """Take the next quad of the dump and the line it was read from."""
+        graph = quad.graph_name
+        token = line[: line.index(b" ")]
         if graph != self._graph:
+            self._end_run()
             self._end_graph()
             self._graph = graph
             self._kind = kind_of_graph(graph.value) if isinstance(graph, ox.NamedNode) else "other"
-        elif subject != self._subject and len(self._chunk) >= _CHUNK:
-            self._flush()
-        self._subject = subject  # type: ignore[assignment]
+        elif token != self._run_token:
+            self._end_run()
+            if len(self._chunk) >= _CHUNK:
+                self._flush()
+        if not self._run:
+            self._run_token = token
+            self._run_subject = quad.subject  # type: ignore[assignment]
+        self._run.append(line)
         self._chunk.append(quad)
         obj = quad.object
-        if isinstance(obj, ox.BlankNode):
-            self._parents[obj].append(subject)  # type: ignore[arg-type]
-        line_hash = hashlib.blake2b(f"{quad} .".encode(), digest_size=12).hexdigest()
+        if type(obj) is ox.BlankNode:
+            self._parents[obj].append(quad.subject)  # type: ignore[arg-type]
+        elif type(obj) is ox.NamedNode and line.startswith(_TYPE_TOKEN, len(token)):
+            self._run_types.append(obj.value)
+
+    def _end_run(self) -> None:
+        """One entity line per subject and graph: a hash of its lines, and its types."""
+        if not self._run:
+            return
+        run_hash = hashlib.blake2b(b"".join(self._run), digest_size=12).hexdigest()
+        subject = self._run_subject
         if isinstance(subject, ox.NamedNode):
-            type_iri = ""
-            if isinstance(obj, ox.NamedNode) and quad.predicate.value == _RDF_TYPE:
-                type_iri = obj.value
-            self._entity(subject.value, line_hash, type_iri)
+            self._entity(subject.value, run_hash, "")
+            for type_iri in self._run_types:
+                self._entity(subject.value, "t", type_iri)
         elif isinstance(subject, ox.BlankNode):
-            self._pending.append((subject, line_hash, ""))
+            self._pending.append((subject, run_hash))
+        self._run = []
+        self._run_types = []
 
     def _entity(self, owner: str, line_hash: str, type_iri: str) -> None:
         self._entities.write(f"{owner}\t{line_hash}\t{type_iri}\n".encode())
 
     def _end_graph(self) -> None:
-        """Write what is left of the graph; attribute its blank-node quads to their owners."""
+        """Write what is left of the graph; attribute its blank-node runs to their owners."""
         self._flush()
         owners: dict[ox.BlankNode, str] = {}
-        for node, line_hash, type_iri in self._pending:
+        for node, run_hash in self._pending:
             owner = self._owner(node, owners, set())
             if owner:
-                self._entity(owner, line_hash, type_iri)
+                self._entity(owner, run_hash, "")
         self._pending.clear()
         self._parents.clear()
 
@@ -140,24 +163,39 @@ class GroupedWriters:
         return owner
 
     def _flush(self) -> None:
+        """Serialise the chunk once, as TriG; its graph block's body is the Turtle."""
         chunk = self._chunk
         if not chunk:
             return
         trig = _serialize(chunk, ox.RdfFormat.TRIG)
-        self._trig.write(trig.removeprefix(self._trig_header))
+        body_start = trig.index(b"{\n", trig.rindex(b"@prefix ")) + 2
+        body = trig[body_start : trig.rindex(b"}")]
+        self._trig.write(trig[trig.index(b"\n", trig.rindex(b"@prefix ")) + 1 :])
         turtle = self._turtle.get(self._kind)
         if turtle is None:
             turtle = self._stack.enter_context(gzip_out(self._out / f"{self._kind}.ttl.gz"))
             turtle.write(self._turtle_header)
             self._turtle[self._kind] = turtle
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in chunk]
-        text = _serialize(triples, ox.RdfFormat.TURTLE)
-        turtle.write(text.removeprefix(self._turtle_header))
+        turtle.write(body)
         self._chunk = []
 
     def close(self) -> None:
         """Finish the last graph."""
+        self._end_run()
         self._end_graph()
+
+
+def _quads_with_lines(source: IO[bytes]) -> Iterator[tuple[ox.Quad, bytes]]:
+    """Each quad of an N-Quads stream with its line (one quad per line, as `Store.dump` writes),
+    parsed 1 MB at a time."""
+    while True:
+        lines = source.readlines(1 << 20)
+        if not lines:
+            return
+        quads = list(ox.parse(b"".join(lines), ox.RdfFormat.N_QUADS))
+        if len(quads) != len(lines):
+            raise ValueError("expected one quad per line in the store's dump")
+        yield from zip(quads, lines, strict=True)
 
 
 def write_grouped(source: IO[bytes], out: Path, context: dict[str, object],
@@ -167,8 +205,8 @@ def write_grouped(source: IO[bytes], out: Path, context: dict[str, object],
         writers = GroupedWriters(out, stack, entities)
 
         def observed() -> Iterator[ox.Quad]:
-            for quad in ox.parse(source, ox.RdfFormat.N_QUADS):
-                writers.add(quad)
+            for quad, line in _quads_with_lines(source):
+                writers.add(quad, line)
                 yield quad
             writers.close()
 
