@@ -178,6 +178,41 @@ class QueryService:
         )
         return answer
 
+    def answer_from_cache(
+        self,
+        query: str,
+        *,
+        accept: FormatChoice | str = _DEFAULT_FORMATS,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout_s: float | None = None,
+        if_none_match: str | None = None,
+    ) -> Answer | None:
+        """The answer `answer` would give, if the cache holds it; else None (call `answer`).
+
+        Never waits for a worker, a lock held long, or the network, so the router calls it on
+        the event loop and pays the thread hop only for queries that must be evaluated.
+        """
+        if self.remote is not None or not is_deterministic(query):
+            return None
+        started = time.perf_counter()
+        try:
+            self._deadline(timeout_s)  # a bad `timeout` is refused even when cached
+            build = require_store(self.settings.store_dir)
+            key = _cache_key(build.name, query, _format_choice(accept),
+                             tuple(default_graph_uris), tuple(named_graph_uris))
+            answer = self._reuse(key, build.name, if_none_match)
+        except KgError as exc:
+            self.metrics.record(_outcome_of(exc), time.perf_counter() - started)
+            raise
+        if answer is not None:
+            self.metrics.record(
+                "not_modified" if answer.status == 304 else "ok",
+                time.perf_counter() - started,
+                cache_hit=True,
+            )
+        return answer
+
     def close(self) -> None:
         """Stop the worker processes (and close the remote store's connections)."""
         self.executor.close()
