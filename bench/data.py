@@ -40,7 +40,7 @@ class Dataset:
     files: int
     violations: int
     synth_seconds: float
-    synth_peak_rss_mb: float
+    synth_peak_rss_mb: float | None  # None: generated before the suite measured memory right
     cached: bool = False
 
     def turtle_files(self) -> list[Path]:
@@ -63,7 +63,7 @@ def cache_directory(work: Path, sites: int, violations: float) -> Path:
     return work / "data" / f"sites{sites}-seed{SEED}-v{violations:g}"
 
 
-def _cached(directory: Path, key: dict[str, object]) -> dict[str, float] | None:
+def _cached(directory: Path, key: dict[str, object]) -> dict[str, float | None] | None:
     stamp = directory / _STAMP
     if not (stamp.is_file() and (directory / "synth-manifest.json").is_file()):
         return None
@@ -73,7 +73,9 @@ def _cached(directory: Path, key: dict[str, object]) -> dict[str, float] | None:
     edited = directory / "sites" / "synth-site-1.ttl"  # bench.validate edits it and puts it back
     if edited.is_file() and "(edited)" in edited.read_text(encoding="utf-8"):
         return None  # a run was killed mid-edit: regenerate rather than measure altered data
-    return {"seconds": float(recorded["seconds"]), "peak_rss_mb": float(recorded["peak_rss_mb"])}
+    # Stamps written before bench/spawn.py carry a peak floored at the generating process's size.
+    peak = float(recorded["peak_rss_mb"]) if recorded.get("spawned") else None
+    return {"seconds": float(recorded["seconds"]), "peak_rss_mb": peak}
 
 
 def dataset(label: str, target_triples: int, work: Path, *,
@@ -83,7 +85,7 @@ def dataset(label: str, target_triples: int, work: Path, *,
     directory = cache_directory(work, sites, violations)
     key: dict[str, object] = {"sites": sites, "seed": SEED, "violations": violations,
                               "generator": _generator_fingerprint()}
-    timing = _cached(directory, key)
+    timing: dict[str, float | None] | None = _cached(directory, key)
     if timing is None:
         shutil.rmtree(directory, ignore_errors=True)
         directory.parent.mkdir(parents=True, exist_ok=True)
@@ -91,12 +93,13 @@ def dataset(label: str, target_triples: int, work: Path, *,
                     "--violations", str(violations), "--out", directory],
                    timeout_s=4 * 3600).check("kg synth")
         timing = {"seconds": made.seconds, "peak_rss_mb": made.peak_rss_mb}
-        (directory / _STAMP).write_text(json.dumps({"key": key, **timing}, indent=1) + "\n",
+        (directory / _STAMP).write_text(json.dumps({"key": key, "spawned": True, **timing},
+                                                   indent=1) + "\n",
                                         encoding="utf-8")
         cached = False
     else:
         cached = True
     manifest = json.loads((directory / "synth-manifest.json").read_text(encoding="utf-8"))
     return Dataset(label, directory, sites, manifest["triples"], manifest["files"],
-                   manifest["violations"]["count"], timing["seconds"], timing["peak_rss_mb"],
+                   manifest["violations"]["count"], timing["seconds"] or 0.0, timing["peak_rss_mb"],
                    cached)

@@ -36,9 +36,13 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    timed_out: bool = False
 
     def check(self, what: str) -> Measured:
         """Raise with the command's stderr if it failed."""
+        if self.timed_out:
+            raise RuntimeError(f"{what} did not finish within its time limit "
+                               f"({self.seconds:,.0f} s)")
         if self.returncode != 0:
             raise RuntimeError(f"{what} failed ({self.returncode}): {self.stderr[-2000:]}")
         return self
@@ -57,6 +61,7 @@ def run(
             tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         started = time.perf_counter()
+        timed_out = False
         process = subprocess.Popen(
             [sys.executable, "-S", str(_SPAWN), str(report), "--", *(str(c) for c in command)],
             stdout=out, stderr=err, env=full_env, cwd=cwd, start_new_session=True,
@@ -66,6 +71,7 @@ def run(
             if pid:
                 break
             if time.perf_counter() - started > timeout_s:
+                timed_out = True
                 os.killpg(process.pid, signal.SIGKILL)
                 pid, status, usage = os.wait4(process.pid, 0)
                 break
@@ -85,6 +91,7 @@ def run(
             returncode=process.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            timed_out=timed_out,
         )
 
 

@@ -212,7 +212,9 @@ def _synth_row(data: Dataset) -> Row:
               data.triples / data.synth_seconds if data.synth_seconds else None, None,
               "kg synth", "—")
     row.notes.append(f"{data.triples:,} triples, {data.files:,} files, "
-                     f"peak memory {data.synth_peak_rss_mb:,.0f} MB")
+                     + ("peak memory not recorded (cached before the suite measured it through "
+                        "bench/spawn.py)" if data.synth_peak_rss_mb is None else
+                        f"peak memory {data.synth_peak_rss_mb:,.0f} MB"))
     if data.cached:
         row.notes.append("data reused from the cache (same sites, seed and generator); the time "
                          "is that of its generation")
