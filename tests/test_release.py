@@ -26,7 +26,9 @@ from kg.blank_nodes import LABEL_SCHEME
 from kg.errors import UserInputError
 from kg.release import ReleaseOptions, ReleaseReport, kind_of_graph, make_release
 from kg.release.canonical import canonical_quads
+from kg.release.counts import compress_and_count
 from kg.release.extsort import ExternalSorter
+from kg.release.void import count_dataset
 from kg.settings import Settings
 from kg.store import apply_update, open_store
 
@@ -465,3 +467,19 @@ def test_a_previous_release_in_the_older_graph_first_order_is_compared_right(
     (releases / "latest").symlink_to("old")
     report = make_release(_options(store_dir, releases, "after-old", validate=False))
     assert report.previous == "old" and report.changes.empty
+
+
+def test_counts_read_off_the_sorted_dump_equal_the_sparql_counts(
+    released: Released, tmp_path: Path
+) -> None:
+    store = open_store(released.store_dir)
+    dump = tmp_path / "dump.nq"
+    store.dump(str(dump), ox.RdfFormat.N_QUADS)
+    sorted_dump = tmp_path / "sorted.nq"
+    with dump.open("rb") as source, sorted_dump.open("wb") as target:
+        subprocess.run(["sort", "-u"], stdin=source, stdout=target, check=True,
+                       env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    counted = compress_and_count(sorted_dump, tmp_path / "sorted.nq.gz", tmp_path)
+    assert counted == count_dataset(store)
+    assert counted.classes and counted.properties and counted.distinct_objects > 0
+    assert gzip.decompress((tmp_path / "sorted.nq.gz").read_bytes()) == sorted_dump.read_bytes()

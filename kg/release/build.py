@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -33,7 +34,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,10 +55,11 @@ from kg.release.changes import (
 )
 from kg.release.check import ReleaseValidation, validate_release
 from kg.release.extsort import ExternalSorter
+from kg.release.gnusort import c_locale, sort_command
 from kg.release.gz import gzip_out as _gzip_out
 from kg.release.kinds import kind_of_graph
 from kg.release.layout import MANIFEST, check_version, latest_version, switch_latest
-from kg.release.stream import c_locale, sort_command, stream_release
+from kg.release.stream import stream_release
 from kg.release.void import Distribution, ReleaseInfo, count_dataset, void_turtle
 from kg.store import BUILDS_DIR, canonical_labels
 
@@ -224,24 +225,24 @@ def _write_in(
         else:
             _feed_relabelled(source.store, work, options.run_lines, sink)
 
-    # VoID's counts are SPARQL aggregates, evaluated in Rust with the GIL released: they run
-    # beside the dump instead of after it.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        counting = pool.submit(count_dataset, store)
-        streamed = stream_release(
-            feed,
-            out=out,
-            work=work,
-            context_file=options.project_root / "ontology" / "context.jsonld",
-            nquads_name=NQUADS,
-            entities_name=ENTITIES,
-        )
-        counts = counting.result()
+    streamed = stream_release(
+        feed,
+        out=out,
+        work=work,
+        context_file=options.project_root / "ontology" / "context.jsonld",
+        nquads_name=NQUADS,
+        entities_name=ENTITIES,
+    )
+    counts = streamed.counts
+    if any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+        counts = count_dataset(store)  # the text counter reads named-graph lines only
     entities, kinds = streamed.entities, streamed.kinds
     del store
 
     previous_dir = options.releases_dir / previous if previous else None
-    changes = _write_changes(out, work, streamed.sorted_nquads, previous_dir, now)
+    changes = _write_changes(
+        out, work, streamed.sorted_nquads, streamed.counts.triples, previous_dir, now
+    )
     modified = now
     if changes.empty and previous_dir is not None:
         previous_manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -351,13 +352,19 @@ def _previous_sorted(previous_dir: Path, work: Path) -> Path:
 
 
 def _write_changes(
-    out: Path, work: Path, new_sorted: Path, previous_dir: Path | None, now: datetime
+    out: Path, work: Path, new_sorted: Path, quads: int, previous_dir: Path | None, now: datetime
 ) -> ChangeSummary:
-    old_sorted = _previous_sorted(previous_dir, work) if previous_dir is not None else None
     old_entities = previous_dir / ENTITIES if previous_dir is not None else None
-    with _gzip_out(out / ADDED) as added, _gzip_out(out / REMOVED) as removed:
-        n_added, n_removed = diff_sorted_files(old_sorted, new_sorted, added=added,
-                                               removed=removed)
+    if previous_dir is None:  # everything is added: the same lines, so the same gzip bytes
+        shutil.copyfile(out / NQUADS, out / ADDED)
+        with _gzip_out(out / REMOVED):
+            pass
+        n_added, n_removed = quads, 0
+    else:
+        old_sorted = _previous_sorted(previous_dir, work)
+        with _gzip_out(out / ADDED) as added, _gzip_out(out / REMOVED) as removed:
+            n_added, n_removed = diff_sorted_files(old_sorted, new_sorted, added=added,
+                                                   removed=removed)
     with (out / ACTIVITY).open("wb") as activities:
         created, updated, deleted = diff_entities(
             old_entities, out / ENTITIES, end_time=now, activities=activities
@@ -391,6 +398,13 @@ def _write_changes(
 
 
 def _sha256(path: Path) -> str:
+    """The file's SHA-256, computed once per file version (VoID and SHA256SUMS both need it)."""
+    stat = path.stat()
+    return _sha256_of(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256_of(path: Path, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -17,8 +17,6 @@ changes the memory used: the sorts spill to disk, the child holds one subject at
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -28,24 +26,14 @@ from typing import IO, cast
 
 from kg.errors import StoreError
 from kg.release.changes import write_entity_index
+from kg.release.counts import compress_and_count
+from kg.release.gnusort import c_locale, sort_command
 from kg.release.gz import gzip_out
+from kg.release.void import DatasetCounts
 
-__all__ = ["SORT_BUFFER", "SortedRelease", "c_locale", "sort_command", "stream_release"]
-
-SORT_BUFFER = "64M"
-"""Memory GNU sort may use before it spills sorted runs to disk (flat memory as data grows)."""
+__all__ = ["SortedRelease", "stream_release"]
 
 _CHUNK = 1 << 20
-
-
-def sort_command(work: Path) -> list[str]:
-    """`sort -u` in byte order with a bounded buffer, spilling under `work`, on one thread."""
-    return ["sort", "-u", "-S", SORT_BUFFER, "-T", str(work), "--parallel=1"]
-
-
-def c_locale() -> dict[str, str]:
-    """The environment for sort and comm: byte order, whatever the user's locale."""
-    return {**os.environ, "LC_ALL": "C"}
 
 
 class _Tee:
@@ -67,8 +55,10 @@ class _Tee:
 class SortedRelease:
     """What `stream_release` leaves: the sorted N-Quads in the work directory, counts, kinds."""
 
-    def __init__(self, sorted_nquads: Path, entities: int, kinds: list[str]) -> None:
+    def __init__(self, sorted_nquads: Path, counts: DatasetCounts, entities: int,
+                 kinds: list[str]) -> None:
         self.sorted_nquads = sorted_nquads
+        self.counts = counts
         self.entities = entities
         self.kinds = kinds
 
@@ -116,6 +106,7 @@ def stream_release(
             _pump_stderr(writer, errors["writers"]),
             _pump_stderr(sort_entities, errors["entity sort"]),
         ]
+        counts = None
         try:
             try:
                 feed(cast(IO[bytes], _Tee(sort_nq.stdin, writer.stdin)))
@@ -123,8 +114,11 @@ def stream_release(
                 for pipe in (sort_nq.stdin, writer.stdin):
                     with contextlib.suppress(BrokenPipeError):
                         pipe.close()
-            codes = {"sort": sort_nq.wait(), "writers": writer.wait(),
-                     "entity sort": sort_entities.wait()}
+            codes = {"sort": sort_nq.wait()}
+            if codes["sort"] == 0:  # compress while the writer process finishes its formats
+                counts = compress_and_count(sorted_path, out / nquads_name, work)
+            codes["writers"] = writer.wait()
+            codes["entity sort"] = sort_entities.wait()
         except BaseException:
             for process in (sort_nq, writer, sort_entities):
                 process.kill()
@@ -138,13 +132,12 @@ def stream_release(
         name = next(iter(failed))
         message = b"".join(errors[name]).decode("utf-8", "replace").strip()
         raise StoreError(f"`kg release` failed in its {name} step (exit {failed[name]}): {message}")
-    with sorted_path.open("rb") as source, gzip_out(out / nquads_name) as target:
-        shutil.copyfileobj(source, target, _CHUNK)
     with gzip_out(out / entities_name) as target:
         entities = write_entity_index(_lines(entities_path), target)
     entities_path.unlink()
     kinds = sorted(p.name.removesuffix(".ttl.gz") for p in out.glob("*.ttl.gz"))
-    return SortedRelease(sorted_path, entities, kinds)
+    assert counts is not None  # the sort succeeded
+    return SortedRelease(sorted_path, counts, entities, kinds)
 
 
 def _lines(path: Path) -> Iterator[str]:

@@ -1,0 +1,93 @@
+"""VoID's counts read off the byte-sorted N-Quads while they are compressed, not asked of the store.
+
+The SPARQL aggregates (`kg.release.void.count_dataset`) took 35 s on 1M quads — longer than the
+whole dump — and their `COUNT(DISTINCT …)` hash sets grow with the data. In the sorted dump every
+subject's lines are contiguous, and within them every `rdf:type` line of one class, so one pass
+counts subjects, entities (IRI subjects), class instances and property uses with a few
+variables; only distinct objects need a second order, which a GNU `sort -u` (bounded buffer,
+spilling to disk) gives. Graph IRIs are kept in a set (one per source file).
+
+Lines are split as the dump writes them, `S P O G .` with every term in the store's named graphs:
+the subject, predicate and graph are IRIs or blank nodes (no spaces), the object is what lies
+between. A store with quads in the default graph (which kg never writes) is counted by SPARQL.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+
+from kg.release.gnusort import c_locale, sort_command
+from kg.release.gz import gzip_out
+from kg.release.void import DatasetCounts
+
+__all__ = ["compress_and_count"]
+
+_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_CHUNK = 1 << 20
+
+
+def compress_and_count(sorted_nquads: Path, target: Path, work: Path) -> DatasetCounts:
+    """Gzip `sorted_nquads` into `target` and count it (module docstring)."""
+    triples = subjects = entities = 0
+    properties: Counter[bytes] = Counter()
+    classes: Counter[bytes] = Counter()
+    graphs: set[bytes] = set()
+    last_subject = b""
+    last_type: tuple[bytes, bytes] = (b"", b"")
+    objects = subprocess.Popen(sort_command(work), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               env=c_locale())
+    assert objects.stdin is not None and objects.stdout is not None
+    counted: list[int] = []
+
+    def count_objects() -> None:
+        assert objects.stdout is not None
+        counted.append(sum(1 for _ in objects.stdout))
+
+    reader = threading.Thread(target=count_objects, daemon=True)
+    reader.start()
+    try:
+        with sorted_nquads.open("rb") as source, gzip_out(target) as gz:
+            rest = b""
+            for chunk in iter(lambda: source.read(_CHUNK), b""):
+                gz.write(chunk)
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop()
+                object_lines = []
+                for line in lines:
+                    triples += 1
+                    first = line.index(b" ")
+                    second = line.index(b" ", first + 1)
+                    end = line.rindex(b" ", 0, len(line) - 2)
+                    subject, predicate = line[:first], line[first + 1 : second]
+                    obj = line[second + 1 : end]
+                    graphs.add(line[end + 1 : -2])
+                    object_lines.append(obj)
+                    properties[predicate] += 1
+                    if subject != last_subject:
+                        subjects += 1
+                        entities += subject.startswith(b"<")
+                        last_subject = subject
+                    if predicate == _TYPE and obj.startswith(b"<") and last_type != (subject, obj):
+                        classes[obj] += 1
+                        last_type = (subject, obj)
+                object_lines.append(b"")
+                objects.stdin.write(b"\n".join(object_lines))
+            if rest:
+                raise ValueError("the sorted dump does not end with a newline")
+        objects.stdin.close()
+    finally:
+        if objects.wait() != 0 and not counted:
+            raise OSError("sorting the objects of the dump failed")
+        reader.join()
+    return DatasetCounts(
+        triples=triples,
+        entities=entities,
+        distinct_subjects=subjects,
+        distinct_objects=counted[0],
+        graphs=len(graphs),
+        classes=tuple(sorted((c[1:-1].decode(), n) for c, n in classes.items())),
+        properties=tuple(sorted((p[1:-1].decode(), n) for p, n in properties.items())),
+    )
