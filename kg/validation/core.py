@@ -31,9 +31,45 @@ from kg.validation.terms import OxTerm, to_ox, to_rdflib
 
 __all__ = ["CoreEvaluator"]
 
+# SHACL parameters as constants: rdflib's namespace attribute look-up is slow in hot loops.
+_SH = str(SH)
+P_and = URIRef(_SH + "and")
+P_class = URIRef(_SH + "class")
+P_closed = URIRef(_SH + "closed")
+P_datatype = URIRef(_SH + "datatype")
+P_disjoint = URIRef(_SH + "disjoint")
+P_equals = URIRef(_SH + "equals")
+P_hasValue = URIRef(_SH + "hasValue")
+P_ignoredProperties = URIRef(_SH + "ignoredProperties")
+P_in = URIRef(_SH + "in")
+P_languageIn = URIRef(_SH + "languageIn")
+P_lessThan = URIRef(_SH + "lessThan")
+P_lessThanOrEquals = URIRef(_SH + "lessThanOrEquals")
+P_maxCount = URIRef(_SH + "maxCount")
+P_maxLength = URIRef(_SH + "maxLength")
+P_minCount = URIRef(_SH + "minCount")
+P_minLength = URIRef(_SH + "minLength")
+P_node = URIRef(_SH + "node")
+P_nodeKind = URIRef(_SH + "nodeKind")
+P_not = URIRef(_SH + "not")
+P_or = URIRef(_SH + "or")
+P_pattern = URIRef(_SH + "pattern")
+P_property = URIRef(_SH + "property")
+P_qualifiedMaxCount = URIRef(_SH + "qualifiedMaxCount")
+P_qualifiedMinCount = URIRef(_SH + "qualifiedMinCount")
+P_qualifiedValueShape = URIRef(_SH + "qualifiedValueShape")
+P_qualifiedValueShapesDisjoint = URIRef(_SH + "qualifiedValueShapesDisjoint")
+P_sparql = URIRef(_SH + "sparql")
+P_uniqueLang = URIRef(_SH + "uniqueLang")
+P_xone = URIRef(_SH + "xone")
+
 _TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _XSD_STRING = XSD.string
+_RDFS_LITERAL = RDFS.Literal
+_RDFS_DATATYPE = RDFS.Datatype
+_LANG_STRING = RDF.langString
+_PAIR_NAMES = frozenset({"equals", "disjoint", "lessThan", "lessThanOrEquals"})
 
 
 class CoreEvaluator:
@@ -44,6 +80,7 @@ class CoreEvaluator:
         self.shapes = shapes
         self._instances: dict[Node, frozenset[OxTerm]] = {}
         self._conforms: dict[tuple[Node, OxTerm], bool] = {}
+        self._lists: dict[Node, list[Node]] = {}
         self._patterns: dict[tuple[Node, Node], re.Pattern[str]] = {}
 
     # -- targets ---------------------------------------------------------------------------
@@ -196,22 +233,23 @@ class CoreEvaluator:
         self, shape: Shape, f: OxTerm, vals: list[OxTerm], out: list[RawResult], first_only: bool
     ) -> None:
         params = shape.params
-        if SH.sparql in params:
+        present = shape.present
+        if "sparql" in present:
             raise UnsupportedShapeError(f"{shape.node}: sh:sparql here cannot be moved to Oxigraph")
 
         def report(component: str, value: OxTerm | None, path: Node | None = None) -> None:
             out.append(self._result(shape, f, component, value, path))
 
-        for cls in params.get(SH["class"], ()):
+        for cls in params[P_class] if "class" in present else ():
             members = self.instances(cls)
             for v in vals:
                 if isinstance(v, ox.Literal) or v not in members:
                     report("ClassConstraintComponent", v)
-        for datatype in params.get(SH.datatype, ()):
+        for datatype in params[P_datatype] if "datatype" in present else ():
             for v in vals:
                 if not _datatype_matches(to_rdflib(v), datatype):
                     report("DatatypeConstraintComponent", v)
-        for kind in params.get(SH.nodeKind, ()):
+        for kind in params[P_nodeKind] if "nodeKind" in present else ():
             allowed = _NODE_KINDS.get(kind)
             if allowed is None:
                 raise UnsupportedShapeError(f"{shape.node}: unknown sh:nodeKind {kind}")
@@ -219,39 +257,40 @@ class CoreEvaluator:
                 if not isinstance(v, allowed):
                     report("NodeKindConstraintComponent", v)
         if shape.path is not None:
-            for bound in params.get(SH.minCount, ()):
+            for bound in params[P_minCount] if "minCount" in present else ():
                 if len(vals) < _int(bound, shape):
                     report("MinCountConstraintComponent", None)
-            for bound in params.get(SH.maxCount, ()):
+            for bound in params[P_maxCount] if "maxCount" in present else ():
                 if len(vals) > _int(bound, shape):
                     report("MaxCountConstraintComponent", None)
-        elif SH.minCount in params or SH.maxCount in params:
+        elif "minCount" in present or "maxCount" in present:
             raise UnsupportedShapeError(f"{shape.node}: sh:minCount/maxCount on a node shape")
-        for parameter, component, accept in _RANGES:
+        for parameter, component, accept in _RANGES if present & _RANGE_NAMES else ():
             for bound in params.get(parameter, ()):
                 for v in vals:
                     if not _in_range(to_rdflib(v), bound, accept):
                         report(component, v)
-        for parameter, component in ((SH.minLength, "MinLength"), (SH.maxLength, "MaxLength")):
+        lengths = ((P_minLength, "MinLength"), (P_maxLength, "MaxLength"))
+        for parameter, component in lengths if present & _LENGTH_NAMES else ():
             for bound in params.get(parameter, ()):
                 limit = _int(bound, shape)
                 for v in vals:
                     term = to_rdflib(v)
                     ok = not isinstance(term, BNode) and (
                         len(_string(term)) >= limit
-                        if parameter == SH.minLength
+                        if parameter == P_minLength
                         else len(_string(term)) <= limit
                     )
                     if not ok:
                         report(f"{component}ConstraintComponent", v)
-        for pattern in params.get(SH.pattern, ()):
+        for pattern in params[P_pattern] if "pattern" in present else ():
             matcher = self._pattern(shape, pattern)
             for v in vals:
                 term = to_rdflib(v)
                 if isinstance(term, BNode) or not matcher.search(_string(term)):
                     report("PatternConstraintComponent", v)
-        if SH.languageIn in params:
-            wanted = {str(x).lower() for x in shape.lists.get(SH.languageIn, [])}
+        if "languageIn" in present:
+            wanted = {str(x).lower() for x in shape.lists.get(P_languageIn, [])}
             for v in vals:
                 term = to_rdflib(v)
                 lang = term.language if isinstance(term, Literal) else None
@@ -259,7 +298,7 @@ class CoreEvaluator:
                     "*" in wanted or lang.lower() in wanted or lang.split("-")[0].lower() in wanted
                 ):
                     report("LanguageInConstraintComponent", v)
-        for unique in params.get(SH.uniqueLang, ()):
+        for unique in params[P_uniqueLang] if "uniqueLang" in present else ():
             if shape.path is None:
                 raise UnsupportedShapeError(f"{shape.node}: sh:uniqueLang on a node shape")
             if isinstance(unique, Literal) and unique.value is True:
@@ -274,40 +313,39 @@ class CoreEvaluator:
                         seen.add(low)
                 for _ in duplicates:
                     report("UniqueLangConstraintComponent", None)
-        self._pairs(shape, f, vals, report)
-        for inner in params.get(SH["not"], ()):
+        if present & _PAIR_NAMES:
+            self._pairs(shape, f, vals, report)
+        for inner in params[P_not] if "not" in present else ():
             for v in vals:
                 if self.conforms(inner, v):
                     report("NotConstraintComponent", v)
-        for head in params.get(SH["and"], ()):
-            conjuncts = _members(self.shapes, head)
+        for head in params[P_and] if "and" in present else ():
+            conjuncts = self._members(head)
             for v in vals:
                 if not all(self.conforms(m, v) for m in conjuncts):
                     report("AndConstraintComponent", v)
-        for head in params.get(SH["or"], ()):
-            disjuncts = _members(self.shapes, head)
+        for head in params[P_or] if "or" in present else ():
+            disjuncts = self._members(head)
             for v in vals:
                 if not any(self.conforms(m, v) for m in disjuncts):
                     report("OrConstraintComponent", v)
-        for head in params.get(SH.xone, ()):
-            options = _members(self.shapes, head)
+        for head in params[P_xone] if "xone" in present else ():
+            options = self._members(head)
             for v in vals:
                 if sum(1 for m in options if self.conforms(m, v)) != 1:
                     report("XoneConstraintComponent", v)
-        for inner in params.get(SH.node, ()):
+        for inner in params[P_node] if "node" in present else ():
             for v in vals:
                 if not self.conforms(inner, v):
                     report("NodeConstraintComponent", v)
-        for inner in params.get(SH.property, ()):
+        for inner in params[P_property] if "property" in present else ():
             out.extend(self.validate(self.shapes.get(inner), vals, first_only=first_only))
-        if SH.qualifiedValueShape in params:
+        if "qualifiedValueShape" in present:
             self._qualified(shape, vals, report)
-        for closed in params.get(SH.closed, ()):
+        for closed in params[P_closed] if "closed" in present else ():
             if isinstance(closed, Literal) and closed.value is True:
-                permitted = {
-                    ox.NamedNode(str(p)) for p in shape.lists.get(SH.ignoredProperties, [])
-                }
-                for inner in params.get(SH.property, ()):
+                permitted = {ox.NamedNode(str(p)) for p in shape.lists.get(P_ignoredProperties, [])}
+                for inner in params[P_property] if "property" in present else ():
                     path = self.shapes.get(inner).path
                     if isinstance(path, URIRef):
                         permitted.add(ox.NamedNode(str(path)))
@@ -315,21 +353,22 @@ class CoreEvaluator:
                     for predicate, obj in self.predicate_objects(v):
                         if predicate not in permitted:
                             report("ClosedConstraintComponent", obj, to_rdflib(predicate))
-        for expected in params.get(SH.hasValue, ()):
+        for expected in params[P_hasValue] if "hasValue" in present else ():
             if not any(to_rdflib(v) == expected for v in vals):
                 report("HasValueConstraintComponent", None)
-        if SH["in"] in params:
-            allowed_values = set(shape.lists.get(SH["in"], []))
+        if "in" in present:
+            allowed_values = set(shape.lists.get(P_in, []))
             for v in vals:
                 if to_rdflib(v) not in allowed_values:
                     report("InConstraintComponent", v)
 
     def _pairs(self, shape: Shape, f: OxTerm, vals: list[OxTerm], report: _Report) -> None:
         params = shape.params
-        if not any(p in params for p in (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)):
+        present = shape.present
+        if not present & _PAIR_NAMES:
             return
         mine = {to_rdflib(v): v for v in vals}
-        for other in params.get(SH.equals, ()):
+        for other in params[P_equals] if "equals" in present else ():
             theirs = {to_rdflib(v): v for v in self.values(f, _iri(other, shape))}
             for term, v in mine.items():
                 if term not in theirs:
@@ -337,14 +376,14 @@ class CoreEvaluator:
             for term, v in theirs.items():
                 if term not in mine:
                     report("EqualsConstraintComponent", v)
-        for other in params.get(SH.disjoint, ()):
+        for other in params[P_disjoint] if "disjoint" in present else ():
             shared = {to_rdflib(v) for v in self.values(f, _iri(other, shape))}
             for term, v in mine.items():
                 if term in shared:
                     report("DisjointConstraintComponent", v)
         for parameter, component, strict in (
-            (SH.lessThan, "LessThanConstraintComponent", True),
-            (SH.lessThanOrEquals, "LessThanOrEqualsConstraintComponent", False),
+            (P_lessThan, "LessThanConstraintComponent", True),
+            (P_lessThanOrEquals, "LessThanOrEqualsConstraintComponent", False),
         ):
             for other in params.get(parameter, ()):
                 if shape.path is None:
@@ -357,18 +396,18 @@ class CoreEvaluator:
 
     def _qualified(self, shape: Shape, vals: list[OxTerm], report: _Report) -> None:
         graph = self.shapes.graph
-        minimum = shape.one(SH.qualifiedMinCount)
-        maximum = shape.one(SH.qualifiedMaxCount)
+        minimum = shape.one(P_qualifiedMinCount)
+        maximum = shape.one(P_qualifiedMaxCount)
         disjoint = any(
             isinstance(d, Literal) and d.value is True
-            for d in shape.params.get(SH.qualifiedValueShapesDisjoint, ())
+            for d in shape.params.get(P_qualifiedValueShapesDisjoint, ())
         )
-        for inner in shape.params.get(SH.qualifiedValueShape, ()):
+        for inner in shape.params.get(P_qualifiedValueShape, ()):
             siblings: set[Node] = set()
             if disjoint:
-                for parent in graph.subjects(SH.property, shape.node):
-                    for prop in graph.objects(parent, SH.property):
-                        siblings.update(graph.objects(prop, SH.qualifiedValueShape))
+                for parent in graph.subjects(P_property, shape.node):
+                    for prop in graph.objects(parent, P_property):
+                        siblings.update(graph.objects(prop, P_qualifiedValueShape))
                 siblings.discard(inner)
             count = sum(
                 1
@@ -379,6 +418,12 @@ class CoreEvaluator:
                 report("QualifiedMinCountConstraintComponent", None)
             if maximum is not None and count > _int(maximum, shape):
                 report("QualifiedMaxCountConstraintComponent", None)
+
+    def _members(self, head: Node) -> list[Node]:
+        found = self._lists.get(head)
+        if found is None:
+            found = self._lists[head] = list(Collection(self.shapes.graph, head))
+        return found
 
     def _pattern(self, shape: Shape, pattern: Node) -> re.Pattern[str]:
         key = (shape.node, pattern)
@@ -414,6 +459,9 @@ class CoreEvaluator:
 # pyshacl's literal comparison (untyped there), seen through a typed name.
 _compare: Callable[[Literal, Literal], int] = compare_literal
 
+_RANGE_NAMES = frozenset({"minExclusive", "minInclusive", "maxExclusive", "maxInclusive"})
+_LENGTH_NAMES = frozenset({"minLength", "maxLength"})
+
 _NO_VALUE = {
     "MinCountConstraintComponent",
     "MaxCountConstraintComponent",
@@ -444,10 +492,6 @@ def _generic(component: str) -> str:
     return f"Value does not conform to {component.removesuffix('ConstraintComponent')} constraint"
 
 
-def _members(shapes: Shapes, head: Node) -> list[Node]:
-    return list(Collection(shapes.graph, head))
-
-
 def _int(node: Node, shape: Shape) -> int:
     if (
         isinstance(node, Literal)
@@ -467,7 +511,7 @@ def _iri(node: Node, shape: Shape) -> URIRef:
 def _string(term: Node) -> str:
     """pyshacl's value_node_to_string."""
     if isinstance(term, Literal):
-        if term.value is not None and term.datatype in (None, RDF.langString, _XSD_STRING):
+        if term.value is not None and term.datatype in (None, _LANG_STRING, _XSD_STRING):
             return str(term.value)
         return str(term)
     return str(term)
@@ -481,32 +525,34 @@ def _datatype_matches(v: Node, rule: Node) -> bool:
         if getattr(v, "ill_typed", None) is True:
             return False
         return _actual_datatype(v, rule)
-    if rule == RDFS.Literal:
+    if rule == _RDFS_LITERAL:
         return True
-    if rule == RDFS.Datatype and v.datatype:
+    if rule == _RDFS_DATATYPE and v.datatype:
         return True
     if v.datatype is None and v.language is None and rule == _XSD_STRING:
         return _actual_datatype(v, rule)
-    if rule == RDF.langString and v.language:
+    if rule == _LANG_STRING and v.language:
         return _actual_datatype(v, rule)
     return False
 
 
+_ACTUAL: dict[Node, type | tuple[type, ...]] = {
+    _XSD_STRING: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: date,
+    XSD.time: time,
+    XSD.dateTime: datetime,
+}
+
+
 def _actual_datatype(v: Literal, rule: Node) -> bool:
-    value = v.value
-    checks: dict[Node, Callable[[object], bool]] = {
-        _XSD_STRING: lambda x: isinstance(x, (str, bytes)),
-        RDF.langString: lambda x: isinstance(x, (str, bytes)),
-        XSD.integer: lambda x: isinstance(x, int),
-        XSD.float: lambda x: isinstance(x, float),
-        XSD.decimal: lambda x: isinstance(x, Decimal),
-        XSD.boolean: lambda x: isinstance(x, bool),
-        XSD.date: lambda x: isinstance(x, date),
-        XSD.time: lambda x: isinstance(x, time),
-        XSD.dateTime: lambda x: isinstance(x, datetime),
-    }
-    check = checks.get(rule)
-    return True if check is None else check(value)
+    """pyshacl's _assert_actual_datatype: the Python value's type, for the types it knows."""
+    kind = _ACTUAL.get(rule)
+    return True if kind is None else isinstance(v.value, kind)
 
 
 def _in_range(v: Node, bound: Node, accept: tuple[int, ...]) -> bool:

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
+from kg.validation.batch import validate_targeted
 from kg.validation.core import CoreEvaluator
 from kg.validation.model import read_shapes
 from kg.validation.results import RawResult
@@ -38,8 +39,9 @@ def evaluate(
     for shape in shapes.targeted:
         focus = evaluator.focus_nodes(shape)
         if restrict is not None:
-            focus = list(restrict(focus))
-        results.extend(evaluator.validate(shape, focus))
+            results.extend(evaluator.validate(shape, list(restrict(focus))))
+        else:
+            results.extend(validate_targeted(evaluator, shape, focus))
     if sparql and constraints:
 
         def focus_of(node: Node) -> Sequence[OxTerm]:

@@ -102,6 +102,11 @@ class Shape:
     target_subjects_of: list[Node] = field(default_factory=list)
     target_objects_of: list[Node] = field(default_factory=list)
     lists: dict[URIRef, list[Node]] = field(default_factory=dict)
+    # Local names of the parameters present: a str set is a fast test in the evaluation loop.
+    present: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.present = frozenset(str(p)[len(str(SH)) :] for p in self.params)
 
     @property
     def has_targets(self) -> bool:

@@ -1,0 +1,215 @@
+"""The Oxigraph-based engine: the literal trap, loud failures, synthetic data, incremental runs."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Literal
+
+from kg.synth import synthesize
+from kg.validation import validate_paths
+from kg.validation.engine import default_ontology_paths, default_shape_paths
+from kg.validation.evaluate import evaluate
+from kg.validation.model import UnsupportedShapeError, read_shapes
+from kg.validation.reference import reference_validate
+from kg.validation.results import RawResult, canonical
+from kg.validation.sources import load_file
+from kg.validation.terms import to_rdflib
+from kg.validation.union import UnionStore, native_safe
+
+ROOT = Path(__file__).resolve().parents[1]
+LITERALS = ROOT / "tests" / "fixtures" / "validation" / "literals"
+
+Key = tuple[str, ...]
+
+
+def _store(paths: Sequence[Path]) -> ox.Store:
+    store = ox.Store()
+    UnionStore(store).add(list(paths))
+    return store
+
+
+def _graph_of(store: ox.Store) -> Graph:
+    graph = Graph()
+    for quad in store:
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
+
+
+def _shapes(paths: Sequence[Path]) -> Graph:
+    graph = Graph()
+    for path in paths:
+        for triple in load_file(path, cache_dir=None).triples:
+            graph.add(triple)
+    return graph
+
+
+def _keys(results: Sequence[RawResult], *graphs: Graph) -> Counter[Key]:
+    return Counter(
+        tuple(
+            canonical(t, *graphs)
+            for t in (r.focus, r.path, r.value, r.source_shape, r.component, r.severity)
+        )
+        for r in results
+    )
+
+
+def _same_as_pyshacl(data: Sequence[Path], shapes: Sequence[Path], ontology: Sequence[Path]) -> int:
+    reference = reference_validate(data, shapes, ontology)
+    expected = _keys(reference.results, reference.data, reference.shapes)
+    store = _store(list(dict.fromkeys([*data, *ontology])))
+    shapes_graph = _shapes(shapes)
+    got = _keys(evaluate(store, shapes_graph), _graph_of(store), shapes_graph)
+    assert got == expected, (
+        f"only in kg: {sorted((got - expected).elements())}\n"
+        f"only in pyshacl: {sorted((expected - got).elements())}"
+    )
+    return sum(expected.values())
+
+
+# -- the literal trap --------------------------------------------------------------------------
+
+
+def test_oxigraph_rewrites_literals_when_it_stores_them() -> None:
+    """The fact the engine is built around (pyoxigraph 0.5.13); if this changes, re-check."""
+    store = ox.Store()
+    store.load((LITERALS / "data.ttl").read_bytes(), ox.RdfFormat.TURTLE)
+    stored = {str(q.object) for q in store}
+    assert '"11.1"^^<http://www.w3.org/2001/XMLSchema#decimal>' in stored
+    assert '"5"^^<http://www.w3.org/2001/XMLSchema#integer>' in stored  # was positiveInteger
+    assert '"2020-01-01Z"^^<http://www.w3.org/2001/XMLSchema#date>' in stored
+    assert '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' not in stored
+
+
+def test_the_union_store_keeps_the_files_literals() -> None:
+    """Read back, every literal is the one rdflib's own parser builds from the file (as RDF 1.1
+    terms: "x" and "x"^^xsd:string are one literal, language tags are case-blind)."""
+    store = _store([LITERALS / "data.ttl"])
+    ours = {t for t in _graph_of(store).objects() if isinstance(t, Literal)}
+    rdflib_own = {t for t in Graph().parse(LITERALS / "data.ttl").objects()}
+    assert {canonical(t) for t in ours} == {
+        canonical(t) for t in rdflib_own if isinstance(t, Literal)
+    }
+
+
+def test_literal_components_answer_as_pyshacl_on_the_files_literals() -> None:
+    count = _same_as_pyshacl([LITERALS / "data.ttl"], [LITERALS / "shapes.ttl"], [])
+    assert count >= 8  # the fixture is built to fail often
+
+
+_XSD = b"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        (_XSD + b'<a:x> <a:p> "2020-01-01"^^xsd:date .', True),
+        (_XSD + b'<a:x> <a:p> "2020-1-1"^^xsd:date .', False),
+        (
+            b'@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<a:x> <a:p> "1.0"^^xsd:decimal .',
+            False,
+        ),
+        (
+            b"@prefix g: <http://www.opengis.net/ont/geosparql#> .\n"
+            b'<a:x> <a:p> "POINT(1 2)"^^g:wktLiteral .',
+            True,
+        ),
+        (b'<a:x> <a:p> "5"^^<http://www.w3.org/2001/XMLSchema#integer> .', False),
+        (
+            b'@prefix x: <http://www.w3.org/2001/XMLSchema#> .\n<a:x> <a:p> """01"""^^x:integer .',
+            False,
+        ),
+        (b'<a:x> <a:p> "no typed literal at all" .', True),
+    ],
+)
+def test_native_loading_is_chosen_only_when_provably_exact(text: bytes, safe: bool) -> None:
+    assert native_safe(text) is safe
+
+
+# -- loud failures -----------------------------------------------------------------------------
+
+_PREFIXES = "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/s#> .\n"
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:rule [ a sh:TripleRule ] .",
+        "ex:S a sh:NodeShape ; sh:target [ a ex:Custom ] .",
+        "ex:C a sh:ConstraintComponent ; sh:parameter [ sh:path ex:p ] .",
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:unknownThing 1 .",
+    ],
+)
+def test_unsupported_shapes_fail_loudly(shapes: str) -> None:
+    graph = Graph().parse(data=_PREFIXES + shapes, format="turtle")
+    with pytest.raises(UnsupportedShapeError):
+        read_shapes(graph)
+
+
+def test_nested_sparql_constraint_fails_loudly() -> None:
+    graph = Graph().parse(
+        data=_PREFIXES
+        + "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:node ex:T .\n"
+        + 'ex:T a sh:NodeShape ; sh:sparql [ sh:select "SELECT $this WHERE { }" ] .',
+        format="turtle",
+    )
+    store = ox.Store()
+    store.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/s#a"),
+            ox.NamedNode("http://example.org/s#p"),
+            ox.Literal("x"),
+        )
+    )
+    with pytest.raises(UnsupportedShapeError):
+        evaluate(store, graph)
+
+
+# -- synthetic data with planted violations ----------------------------------------------------
+
+
+def test_synthetic_data_gives_pyshacl_results(tmp_path: Path) -> None:
+    out = tmp_path / "synth"
+    synthesize(out, sites=12, seed=3, vocab_dir=ROOT / "ontology" / "vocab", violations=0.5)
+    data = sorted(out.rglob("*.ttl"))
+    count = _same_as_pyshacl(data, default_shape_paths(ROOT), default_ontology_paths(ROOT))
+    assert count >= 3
+
+
+# -- incremental runs --------------------------------------------------------------------------
+
+
+def test_incremental_run_equals_a_fresh_run(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "ontology", root / "ontology")
+    data = root / "data" / "ttl"
+    synthesize(data, sites=12, seed=5, vocab_dir=ROOT / "ontology" / "vocab", violations=0.5)
+
+    def run(cache: bool) -> tuple[Counter[tuple[object, ...]], dict[str, float]]:
+        report = validate_paths([], root=root, use_cache=cache)
+        keys = Counter(
+            (r.file, r.line, r.focus_node, r.path, r.value, r.source_shape, r.constraint_component)
+            for r in report.results
+        )
+        return keys, report.timings
+
+    first, timings = run(True)
+    assert "affected-nodes" not in timings
+    again, timings = run(True)
+    assert again == first and "load" not in timings  # nothing changed: the cached answer
+    sites = sorted((data / "sites").glob("*.ttl"))
+    # Break one site: drop its place.
+    broken = sites[0]
+    text = broken.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if "hk:locatedIn" not in line]
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    incremental, timings = run(True)
+    assert "affected-nodes" in timings
+    fresh, _ = run(False)
+    assert incremental == fresh
+    assert incremental != first
