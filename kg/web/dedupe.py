@@ -57,23 +57,20 @@ class Coalescer(Generic[T]):
         """
         with self._lock:
             call = self._calls.get(key)
-            leader = call is None
             if call is None:
-                call = _Call()
-                self._calls[key] = call
+                call = self._calls[key] = _Call()
+                leader = True
             else:
                 call.waiters += 1
+                leader = False
         if leader:
             try:
-                call.result = evaluate()
-                return call.result
+                result = evaluate()
             except BaseException as exc:
-                call.error = exc
+                self.settle(key, call, error=exc)
                 raise
-            finally:
-                with self._lock:
-                    del self._calls[key]
-                call.done.set()
+            self.settle(key, call, result=result)
+            return result
         if not call.done.wait(timeout_s):
             raise QueryTimeoutError(
                 f"The query did not finish within {timeout_s:g} s (an identical one was being "
@@ -84,6 +81,28 @@ class Coalescer(Generic[T]):
         if call.error is not None:
             raise call.error
         return cast(T, call.result)  # set by the leader before `done`, None only if T allows
+
+    def lead(self, key: Hashable) -> _Call[T] | None:
+        """Become the one evaluating `key` (then `settle` it), or None if someone already is.
+
+        For callers that cannot block (the event loop): on None, they call `run` in a thread.
+        """
+        with self._lock:
+            if key in self._calls:
+                return None
+            call: _Call[T] = _Call()
+            self._calls[key] = call
+            return call
+
+    def settle(
+        self, key: Hashable, call: _Call[T], *, result: T | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """End the evaluation of `key` with its result or error; wake whoever waits for it."""
+        call.result, call.error = result, error
+        with self._lock:
+            del self._calls[key]
+        call.done.set()
 
 
 class RecentTimeouts:

@@ -18,6 +18,7 @@ its own deadline.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import queue
@@ -109,6 +110,80 @@ class Executor:
         finally:
             self._admission.release()
 
+    def claim(self) -> _Worker | None:
+        """An idle worker, admitted, if one is free right now (else None, without waiting).
+
+        For the event loop: pass it to `run_claimed`, or give it back with `release`.
+        """
+        if not self._admission.acquire(blocking=False):
+            return None
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            self._admission.release()
+            return None
+
+    def release(self, worker: _Worker) -> None:
+        """Give back a claimed worker that was not used."""
+        self._idle.put(worker)
+        self._admission.release()
+
+    async def run_claimed(
+        self, worker: _Worker, job: Job | PageJob, *, timeout_s: float
+    ) -> Outcome:
+        """`run` on the event loop, on a worker from `claim`.
+
+        The wait for the answer is the pipe's readability in the loop (no thread, no hop), with
+        the same deadline and the same kill-and-replace when it passes.
+        """
+        try:
+            return await self._run_on_async(worker, job, time.monotonic() + timeout_s, timeout_s)
+        finally:
+            self._admission.release()
+
+    async def _run_on_async(
+        self, worker: _Worker, job: Job | PageJob, deadline: float, timeout_s: float
+    ) -> Outcome:
+        """`_run_on`, waiting in the event loop; the pool always gets a worker back.
+
+        If the request is cancelled (the client went away), the worker is killed and replaced
+        like at the deadline: its evaluation's answer would have nowhere to go.
+        """
+        loop = asyncio.get_running_loop()
+        healthy = False
+        with self._lock:
+            self._busy += 1
+        try:
+            worker.conn.send(job)
+            readable: asyncio.Future[None] = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, _settle, readable)
+            try:
+                await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise QueryTimeoutError(_timeout_message(timeout_s)) from None
+            finally:
+                loop.remove_reader(fd)
+            # Readable: the worker has finished and is writing its answer, which arrives at
+            # pipe speed (a large answer blocks the loop for that copy only).
+            outcome = worker.conn.recv()
+            assert isinstance(outcome, Outcome)
+            healthy = True
+            return outcome
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            raise WorkerDied(
+                f"The query worker ended without an answer (exit code {worker.process.exitcode})."
+            ) from None
+        finally:
+            with self._lock:
+                self._busy -= 1
+            if healthy:
+                self._idle.put(worker)
+            else:
+                # Killing waits for the kernel (up to _KILL_WAIT_S): in a thread. Shielded, so a
+                # cancelled request still gets its worker replaced.
+                await asyncio.shield(loop.run_in_executor(None, self._replace, worker))
+
     def _run_on(
         self, worker: _Worker, job: Job | PageJob, deadline: float, timeout_s: float
     ) -> Outcome:
@@ -119,10 +194,7 @@ class Executor:
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeoutError(
-                    f"The query did not finish within {timeout_s:g} s and was stopped. Narrow it "
-                    "(a more selective pattern, a LIMIT) or ask for less."
-                )
+                raise QueryTimeoutError(_timeout_message(timeout_s))
             outcome = worker.conn.recv()
             assert isinstance(outcome, Outcome)
             healthy = True
@@ -183,6 +255,20 @@ class Executor:
                 worker.process.kill()
                 worker.process.join(_KILL_WAIT_S)
             worker.conn.close()
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    """Mark `future` done (a reader callback may fire more than once before it is removed)."""
+    if not future.done():
+        future.set_result(None)
+
+
+def _timeout_message(timeout_s: float) -> str:
+    """What a client whose query was stopped at its deadline is told."""
+    return (
+        f"The query did not finish within {timeout_s:g} s and was stopped. Narrow it "
+        "(a more selective pattern, a LIMIT) or ask for less."
+    )
 
 
 def _worker_context() -> ForkServerContext | SpawnContext:

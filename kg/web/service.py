@@ -21,7 +21,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -93,6 +94,43 @@ class Answer:
     etag: str
     store_version: str
     cached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One query to evaluate on one build: its cache key and, once guarded, its worker job."""
+
+    build: Path
+    query: str
+    formats: FormatChoice
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    key: CacheKey
+    cacheable: bool
+    facts: QueryFacts | None = None
+
+    @property
+    def version(self) -> str:
+        """The store version the answer belongs to."""
+        return self.build.name
+
+    def guarded(self, facts: QueryFacts) -> _Plan:
+        """This plan once the guard has let the query through (and said what it names)."""
+        return replace(self, facts=facts)
+
+    def job(self) -> Job:
+        """The worker job; the dataset rules are in the module docstring."""
+        assert self.facts is not None, "the guard reads every query before it is evaluated"
+        names_graphs = bool(self.default_graphs or self.named_graphs)
+        return Job(
+            build_dir=str(self.build),
+            query=self.query,
+            union=not (names_graphs or self.facts.names_dataset),
+            default_graphs=self.default_graphs if names_graphs else None,
+            named_graphs=self.named_graphs if names_graphs else None,
+            solutions_format=self.formats.solutions,
+            graph_format=self.formats.graph,
+        )
 
 
 class QueryService:
@@ -171,46 +209,7 @@ class QueryService:
         except KgError as exc:
             self.metrics.record(_outcome_of(exc), time.perf_counter() - started)
             raise
-        self.metrics.record(
-            "not_modified" if answer.status == 304 else "ok",
-            time.perf_counter() - started,
-            cache_hit=answer.cached if answer.etag and is_deterministic(query) else None,
-        )
-        return answer
-
-    def answer_from_cache(
-        self,
-        query: str,
-        *,
-        accept: FormatChoice | str = _DEFAULT_FORMATS,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout_s: float | None = None,
-        if_none_match: str | None = None,
-    ) -> Answer | None:
-        """The answer `answer` would give, if the cache holds it; else None (call `answer`).
-
-        Never waits for a worker, a lock held long, or the network, so the router calls it on
-        the event loop and pays the thread hop only for queries that must be evaluated.
-        """
-        if self.remote is not None or not is_deterministic(query):
-            return None
-        started = time.perf_counter()
-        try:
-            self._deadline(timeout_s)  # a bad `timeout` is refused even when cached
-            build = require_store(self.settings.store_dir)
-            key = _cache_key(build.name, query, _format_choice(accept),
-                             tuple(default_graph_uris), tuple(named_graph_uris))
-            answer = self._reuse(key, build.name, if_none_match)
-        except KgError as exc:
-            self.metrics.record(_outcome_of(exc), time.perf_counter() - started)
-            raise
-        if answer is not None:
-            self.metrics.record(
-                "not_modified" if answer.status == 304 else "ok",
-                time.perf_counter() - started,
-                cache_hit=True,
-            )
+        self._record(answer, query, started)
         return answer
 
     def close(self) -> None:
@@ -255,31 +254,18 @@ class QueryService:
                 timeout_s=timeout_s,
                 if_none_match=if_none_match,
             )
-        build = require_store(self.settings.store_dir)
-        key = _cache_key(build.name, query, formats, default_graphs, named_graphs)
-        cacheable = is_deterministic(query)
-        if cacheable and (reused := self._reuse(key, build.name, if_none_match)) is not None:
+        plan = self._plan(query, formats, default_graphs, named_graphs)
+        if plan.cacheable and (reused := self._reuse(plan.key, plan.version, if_none_match)):
             return reused
-        facts = self._guard(query)
-        version = build.name
-        names_graphs = bool(default_graphs or named_graphs)
-        job = Job(
-            build_dir=str(build),
-            query=query,
-            union=not (names_graphs or facts.names_dataset),
-            default_graphs=default_graphs if names_graphs else None,
-            named_graphs=named_graphs if names_graphs else None,
-            solutions_format=formats.solutions,
-            graph_format=formats.graph,
-        )
-        if cacheable:
-            self.timeouts.check(key, timeout_s)
+        plan = plan.guarded(self._guard(query))
+        if plan.cacheable:
+            self.timeouts.check(plan.key, timeout_s)
             outcome = self.flights.run(
-                key, lambda: self._evaluate(job, key, timeout_s), timeout_s=timeout_s
+                plan.key, lambda: self._evaluate(plan, timeout_s), timeout_s=timeout_s
             )
         else:
-            outcome = self.executor.run(job, timeout_s=timeout_s)
-        if outcome.kind == "store" and not build.exists():
+            outcome = self.executor.run(plan.job(), timeout_s=timeout_s)
+        if outcome.kind == "store" and not plan.build.exists():
             # `kg load` swapped twice and removed this build mid-query: read the live one.
             return self._answer(
                 query,
@@ -289,22 +275,133 @@ class QueryService:
                 timeout_s=timeout_s,
                 if_none_match=if_none_match,
             )
-        raise_for(outcome)
-        if cacheable:
-            self.cache.put(key, CachedAnswer(outcome.media_type, outcome.body))
-            etag = key.etag()
-        else:
-            etag = body_etag(key, outcome.body)
-        return _answer(outcome.media_type, outcome.body, etag, version, False, if_none_match)
+        return self._finish(plan, outcome, if_none_match)
 
-    def _evaluate(self, job: Job, key: CacheKey, timeout_s: float) -> Outcome:
-        """Run `job` in a worker; remember its key if it ran into its deadline."""
+    async def try_answer_async(
+        self,
+        query: str,
+        *,
+        accept: FormatChoice | str = _DEFAULT_FORMATS,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout_s: float | None = None,
+        if_none_match: str | None = None,
+    ) -> Answer | None:
+        """`answer` on the event loop, if that needs no waiting; else None (call `answer`).
+
+        Cached answers, and evaluations when a worker is free right now and no identical query
+        is in flight, are answered here: the worker's pipe is awaited in the loop, with the same
+        guard, deadline, kill, cache and metrics as `answer`. Anything that would wait (no free
+        worker, a duplicate in flight, a remote store) returns None, so the router runs `answer`
+        in a thread, where waiting is allowed.
+        """
+        if self.remote is not None:
+            return None
+        started = time.perf_counter()
         try:
-            return self.executor.run(job, timeout_s=timeout_s)
+            answer = await self._try_answer_async(
+                query,
+                formats=_format_choice(accept),
+                default_graphs=tuple(default_graph_uris),
+                named_graphs=tuple(named_graph_uris),
+                timeout_s=self._deadline(timeout_s),
+                if_none_match=if_none_match,
+            )
+        except KgError as exc:
+            self.metrics.record(_outcome_of(exc), time.perf_counter() - started)
+            raise
+        if answer is not None:
+            self._record(answer, query, started)
+        return answer
+
+    async def _try_answer_async(
+        self,
+        query: str,
+        *,
+        formats: FormatChoice,
+        default_graphs: tuple[str, ...],
+        named_graphs: tuple[str, ...],
+        timeout_s: float,
+        if_none_match: str | None,
+    ) -> Answer | None:
+        """Cache → guard → a free worker, awaited; None where `_answer` would have to wait."""
+        plan = self._plan(query, formats, default_graphs, named_graphs)
+        if plan.cacheable and (reused := self._reuse(plan.key, plan.version, if_none_match)):
+            return reused
+        plan = plan.guarded(self._guard(query))
+        if plan.cacheable:
+            self.timeouts.check(plan.key, timeout_s)
+        worker = self.executor.claim()
+        if worker is None:
+            return None
+        call = self.flights.lead(plan.key) if plan.cacheable else None
+        if plan.cacheable and call is None:
+            self.executor.release(worker)  # an identical query is in flight: wait for it
+            return None
+        try:
+            outcome = await self.executor.run_claimed(worker, plan.job(), timeout_s=timeout_s)
+        except KgError as exc:
+            if isinstance(exc, QueryTimeoutError) and not isinstance(exc, ServiceBusyError):
+                self.timeouts.remember(plan.key, timeout_s)
+            if call is not None:
+                self.flights.settle(plan.key, call, error=exc)
+            raise
+        except BaseException:  # cancelled: whoever waits for this evaluation must retry
+            if call is not None:
+                self.flights.settle(plan.key, call, error=ServiceBusyError(
+                    "The identical query this request waited for was abandoned; retry."))
+            raise
+        if call is not None:
+            self.flights.settle(plan.key, call, result=outcome)
+        if outcome.kind == "store" and not plan.build.exists():
+            return None  # the build was removed mid-query: `answer` reads the live one
+        return self._finish(plan, outcome, if_none_match)
+
+    def _plan(
+        self,
+        query: str,
+        formats: FormatChoice,
+        default_graphs: tuple[str, ...],
+        named_graphs: tuple[str, ...],
+    ) -> _Plan:
+        """What evaluating `query` on the live build involves, before the guard has read it."""
+        build = require_store(self.settings.store_dir)
+        return _Plan(
+            build=build,
+            query=query,
+            formats=formats,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            key=_cache_key(build.name, query, formats, default_graphs, named_graphs),
+            cacheable=is_deterministic(query),
+        )
+
+    def _finish(self, plan: _Plan, outcome: Outcome, if_none_match: str | None) -> Answer:
+        """An evaluated outcome as an answer: errors raised, kept in the cache if it may be."""
+        raise_for(outcome)
+        if plan.cacheable:
+            self.cache.put(plan.key, CachedAnswer(outcome.media_type, outcome.body))
+            etag = plan.key.etag()
+        else:
+            etag = body_etag(plan.key, outcome.body)
+        return _answer(outcome.media_type, outcome.body, etag, plan.version, False, if_none_match)
+
+    def _record(self, answer: Answer, query: str, started: float) -> None:
+        """Count a finished answer in the metrics."""
+        self.metrics.record(
+            "not_modified" if answer.status == 304 else "ok",
+            time.perf_counter() - started,
+            cache_hit=answer.cached if answer.etag and is_deterministic(query) else None,
+        )
+
+    def _evaluate(self, plan: _Plan, timeout_s: float) -> Outcome:
+        """Run the plan's job in a worker; remember its key if it ran into its deadline."""
+        try:
+            return self.executor.run(plan.job(), timeout_s=timeout_s)
         except ServiceBusyError:
             raise  # no worker was free: says nothing about the query
         except QueryTimeoutError:
-            self.timeouts.remember(key, timeout_s)
+            self.timeouts.remember(plan.key, timeout_s)
             raise
 
     def _guard(self, query: str) -> QueryFacts:

@@ -89,7 +89,9 @@ async def sparql(request: Request) -> Response:
         "if_none_match": request.headers.get("if-none-match"),
     }
     try:
-        answer = service.answer_from_cache(text, **options)  # on the loop: no thread hop
+        # On the event loop when nothing needs waiting (cached, or a worker free now); else in
+        # a thread, where waiting for a worker or an identical query in flight is allowed.
+        answer = await service.try_answer_async(text, **options)
         if answer is None:
             answer = await run_in_threadpool(partial(service.answer, text, **options))
     except QuerySyntaxError as exc:

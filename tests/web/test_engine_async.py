@@ -1,0 +1,74 @@
+"""`QueryService.try_answer_async`: the event-loop path of /sparql, on real worker processes.
+
+It must give the same answers as `answer`, keep the deadline and the kill, and hand over (None)
+whenever it would have to wait — for a worker, or for an identical query in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from test_engine_service import MARKER, RUNAWAY, build_store, values
+
+from kg.errors import QueryRefusedError, QueryTimeoutError
+from kg.settings import Settings
+from kg.web.service import FormatChoice, QueryService
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[QueryService]:
+    store = tmp_path / "store"
+    build_store(store, tmp_path / "data", "one")
+    service = QueryService(Settings(store_dir=store, workers=2, query_timeout_s=20))
+    yield service
+    service.close()
+
+
+def test_the_loop_path_answers_like_the_thread_path(service: QueryService) -> None:
+    first = asyncio.run(service.try_answer_async(MARKER))
+    assert first is not None and not first.cached
+    assert values(first.body) == ["one"]
+    again = asyncio.run(service.try_answer_async(MARKER, if_none_match=first.etag))
+    assert again is not None and again.status == 304 and again.cached
+    threaded = service.answer(MARKER)
+    assert (threaded.body, threaded.etag) == (first.body, first.etag)
+    uncached = asyncio.run(service.try_answer_async(MARKER + " # other text"))
+    assert uncached is not None and values(uncached.body) == ["one"]
+    assert service.metrics.outcome("ok") == 3 and service.metrics.outcome("not_modified") == 1
+
+
+def test_the_loop_path_guards_and_kills_at_the_deadline(service: QueryService) -> None:
+    with pytest.raises(QueryRefusedError):
+        asyncio.run(service.try_answer_async(
+            "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"))
+    before = set(service.executor.worker_pids())
+    with pytest.raises(QueryTimeoutError, match="within 1 s"):
+        asyncio.run(service.try_answer_async(RUNAWAY, timeout_s=1))
+    after = set(service.executor.worker_pids())
+    gone = before - after
+    assert len(gone) == 1 and len(after) == len(before)
+    assert not any(psutil.pid_exists(pid) for pid in gone)
+    assert service.metrics.outcome("timeout") == 1
+    answer = asyncio.run(service.try_answer_async(MARKER))
+    assert answer is not None and values(answer.body) == ["one"]
+
+
+def test_the_loop_path_hands_over_when_it_would_wait(service: QueryService) -> None:
+    claimed = [service.executor.claim(), service.executor.claim()]
+    assert all(w is not None for w in claimed)
+    assert service.executor.claim() is None
+    assert asyncio.run(service.try_answer_async(MARKER)) is None  # no free worker
+    for worker in claimed:
+        assert worker is not None
+        service.executor.release(worker)
+    plan_key = service._plan(f"{MARKER} # dup", FormatChoice(), (), ()).key
+    call = service.flights.lead(plan_key)
+    assert call is not None
+    assert asyncio.run(service.try_answer_async(f"{MARKER} # dup")) is None  # one in flight
+    service.flights.settle(plan_key, call, error=QueryTimeoutError("unused"))
+    answer = asyncio.run(service.try_answer_async(f"{MARKER} # dup"))
+    assert answer is not None and values(answer.body) == ["one"]
