@@ -38,7 +38,11 @@ _VALUE_LEVEL = frozenset(
         "and", "or", "xone", "node", "property", "closed", "ignoredProperties", "in",
     }
 )  # fmt: skip
-_QUERIED = frozenset({"minCount", "maxCount", "uniqueLang", "hasValue"})
+_QUERIED = frozenset(
+    {"minCount", "maxCount", "uniqueLang", "hasValue", "lessThan", "lessThanOrEquals"}
+)
+# Where SPARQL's comparison agrees with pyshacl's Python one; anything else is a candidate.
+_COMPARABLE = ", ".join(f"<{XSD}{name}>" for name in ("date", "string", "integer"))
 
 
 def validate_targeted(ev: CoreEvaluator, shape: Shape, focus: list[OxTerm]) -> list[RawResult]:
@@ -61,44 +65,62 @@ def _property(ev: CoreEvaluator, prop: Shape, where: str, focus: list[OxTerm]) -
     if prop.deactivated:
         return []
     path = None if prop.path is None else _sparql_path(prop.path)
-    unknown = prop.present - _VALUE_LEVEL - _QUERIED
+    qualified = _qualified_language_filter(ev, prop)
+    handled = _QUERIED | ({"qualifiedValueShape", "qualifiedMinCount"} if qualified else set())
+    unknown = prop.present - _VALUE_LEVEL - handled
     if path is None or unknown:
         return ev.validate(prop, focus)
+    # Queries other than minCount's run over all subjects of the path (cheaper than joining the
+    # focus pattern each time); their answers are cut down to the focus nodes below.
     candidates: set[OxTerm] = set()
     value_params = {k: v for k, v in prop.params.items() if str(k)[len(str(SH)) :] in _VALUE_LEVEL}
     if value_params:
-        candidates |= _failing_values_holders(ev, replace(prop, params=value_params), where, path)
+        candidates |= _failing_values_holders(ev, replace(prop, params=value_params), path)
     if "minCount" in prop.present:
         for bound in prop.params[SH.minCount]:
-            candidates |= _select(ev, _count_query(where, path, "<", bound, merge_safe=True))
+            candidates |= _select(ev, _min_count_query(where, path, bound))
     if "maxCount" in prop.present:
         for bound in prop.params[SH.maxCount]:
-            candidates |= _select(ev, _count_query(where, path, ">", bound, merge_safe=False))
+            candidates |= _select(
+                ev,
+                f"SELECT ?this WHERE {{ ?this {path} ?v }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {_bound(bound)})",
+            )
     if "uniqueLang" in prop.present:
         candidates |= _select(
             ev,
-            f"SELECT DISTINCT ?this WHERE {{ {where} ?this {path} ?a , ?b . "
+            f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?a , ?b . "
             'FILTER (?a != ?b && LANG(?a) != "" && LCASE(LANG(?a)) = LCASE(LANG(?b))) }',
         )
     for expected in prop.params.get(SH.hasValue, ()):
-        if isinstance(expected, URIRef):
+        if not isinstance(expected, URIRef):
+            return ev.validate(prop, focus)
+        having = _select(ev, f"SELECT DISTINCT ?this WHERE {{ ?this {path} <{expected}> }}")
+        candidates |= {f for f in focus if f not in having}
+    for parameter, op in ((SH.lessThan, "<"), (SH.lessThanOrEquals, "<=")):
+        for other in prop.params.get(parameter, ()):
+            if not isinstance(other, URIRef):
+                return ev.validate(prop, focus)
             candidates |= _select(
                 ev,
-                f"SELECT DISTINCT ?this WHERE {{ {where} "
-                f"FILTER NOT EXISTS {{ ?this {path} <{expected}> }} }}",
+                f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?a . ?this <{other}> ?b . "
+                f"FILTER (!(isLiteral(?a) && isLiteral(?b) && DATATYPE(?a) = DATATYPE(?b) "
+                f"&& DATATYPE(?a) IN ({_COMPARABLE}) && COALESCE(?a {op} ?b, false))) }}",
             )
-        else:
-            return ev.validate(prop, focus)
+    if qualified:
+        candidates |= _select(
+            ev,
+            f"SELECT ?this WHERE {{ {where} FILTER NOT EXISTS {{ ?this {path} ?v "
+            f"FILTER (isLiteral(?v) && {qualified}) }} }}",
+        )
     allowed = set(focus)
     return ev.validate(prop, sorted((c for c in candidates if c in allowed), key=str))
 
 
-def _failing_values_holders(
-    ev: CoreEvaluator, value_shape: Shape, where: str, path: str
-) -> set[OxTerm]:
+def _failing_values_holders(ev: CoreEvaluator, value_shape: Shape, path: str) -> set[OxTerm]:
     """Focus nodes with a value failing the value-level components (each value checked once)."""
     node_shape = replace(value_shape, path=None, path_node=None)
-    values = _select(ev, f"SELECT DISTINCT ?v WHERE {{ {where} ?this {path} ?v }}")
+    values = _select(ev, f"SELECT DISTINCT ?v WHERE {{ ?this {path} ?v }}")
     bad = [v for v in values if ev.validate(node_shape, [v], first_only=True)]
     if not bad:
         return set()
@@ -109,13 +131,12 @@ def _failing_values_holders(
             chunk = " ".join(str(v) for v in named[start : start + 500])
             holders |= _select(
                 ev,
-                f"SELECT DISTINCT ?this WHERE {{ VALUES ?v {{ {chunk} }} "
-                f"{where} ?this {path} ?v }}",
+                f"SELECT DISTINCT ?this WHERE {{ VALUES ?v {{ {chunk} }} ?this {path} ?v }}",
             )
     blanks = [v for v in bad if isinstance(v, ox.BlankNode)]
     for blank in blanks:
         solutions = ev.store.query(
-            f"SELECT DISTINCT ?this ?v WHERE {{ {where} ?this {path} ?v }}",
+            f"SELECT DISTINCT ?this ?v WHERE {{ ?this {path} ?v }}",
             substitutions={ox.Variable("v"): blank},
             use_default_graph_as_union=True,
         )
@@ -124,18 +145,54 @@ def _failing_values_holders(
     return holders
 
 
-def _count_query(where: str, path: str, op: str, bound: Node, *, merge_safe: bool) -> str:
+def _qualified_language_filter(ev: CoreEvaluator, prop: Shape) -> str | None:
+    """A SPARQL filter for `sh:qualifiedValueShape [ sh:languageIn (…) ]` with
+    `sh:qualifiedMinCount 1` (how labels in English are required), else None."""
+    if "qualifiedMaxCount" in prop.present or "qualifiedValueShapesDisjoint" in prop.present:
+        return None
+    inner = prop.params.get(SH.qualifiedValueShape, [])
+    bound = prop.params.get(SH.qualifiedMinCount, [])
+    if len(inner) != 1 or len(bound) != 1 or _bound(bound[0]) != 1:
+        return None
+    shape = ev.shapes.get(inner[0])
+    if shape.present != {"languageIn"} or shape.path is not None or shape.deactivated:
+        return None
+    wanted = {str(x).lower() for x in shape.lists.get(SH.languageIn, [])}
+    if "*" in wanted:
+        return 'LANG(?v) != ""'
+    if not wanted or any('"' in w or "\\" in w for w in wanted):
+        return None
+    listed = ", ".join(f'"{w}"' for w in sorted(wanted))
+    # pyshacl: the whole tag or its first subtag, lower-cased, is in the list.
+    return (
+        f'LANG(?v) != "" && (LCASE(LANG(?v)) IN ({listed}) '
+        f'|| LCASE(STRBEFORE(LANG(?v), "-")) IN ({listed}))'
+    )
+
+
+def _bound(bound: Node) -> int:
     if not isinstance(bound, Literal) or not isinstance(bound.value, int):
         raise ValueError(f"sh:minCount/maxCount {bound!r} is not an integer")
-    only = (
-        f' FILTER (!isLiteral(?v) || LANG(?v) != "" || DATATYPE(?v) = <{XSD}string>'
-        f' || !STRSTARTS(STR(DATATYPE(?v)), "{XSD}") && !STRSTARTS(STR(DATATYPE(?v)), "urn:kg:"))'
-        if merge_safe
-        else ""
-    )
+    return int(bound.value)
+
+
+# Values rdflib could merge with another (typed XSD literals: "01" and "1") are not counted, so
+# the count is never above rdflib's and every node below the bound is found.
+_MERGE_SAFE = (
+    f'(!isLiteral(?v) || LANG(?v) != "" || DATATYPE(?v) = <{XSD}string>'
+    f' || !STRSTARTS(STR(DATATYPE(?v)), "{XSD}") && !STRSTARTS(STR(DATATYPE(?v)), "urn:kg:"))'
+)
+
+
+def _min_count_query(where: str, path: str, bound: Node) -> str:
+    if _bound(bound) == 1:
+        return (
+            f"SELECT ?this WHERE {{ {where} "
+            f"FILTER NOT EXISTS {{ ?this {path} ?v FILTER {_MERGE_SAFE} }} }}"
+        )
     return (
-        f"SELECT ?this WHERE {{ {where} OPTIONAL {{ ?this {path} ?v{only} }} }} "
-        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {op} {int(bound.value)})"
+        f"SELECT ?this WHERE {{ {where} OPTIONAL {{ ?this {path} ?v FILTER {_MERGE_SAFE} }} }} "
+        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {_bound(bound)})"
     )
 
 
