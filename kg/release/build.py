@@ -1,24 +1,20 @@
 """`kg release`: one immutable, self-describing release directory made from the live store.
 
-Steps, each streaming (memory bounded by the sorter's run size and the label caches, not by the
-dataset):
+Steps, each streaming (memory bounded by fixed buffers, not by the dataset):
 
-1. every quad of the store, with canonical blank-node labels (`kg.release.canonical`), goes into
-   two external sorters — one ordered by graph then line (the dump order), one by entity;
-2. `dataset.nq.gz` is written from the first; TriG, per-kind Turtle and compacted JSON-LD are
-   written from `dataset.nq.gz` by streaming it again;
-3. `entities.tsv.gz` from the second; both are compared with the previous release (the one
-   `latest` points at) into `changes-added.nq.gz`, `changes-removed.nq.gz` and `activity.jsonl`;
-4. the release's graphs are validated (`kg.release.check`), then `void.ttl`, `SHA256SUMS` and
+1. the store's N-Quads — its own dump when `kg load` gave the blank nodes canonical labels (the
+   build's `blank-node-labels` marker, `kg.blank_nodes`), otherwise relabelled here
+   (`kg.release.canonical`) — feed `kg.release.stream`: GNU `sort -u` makes the byte-sorted
+   `dataset.nq.gz` (VoID's counts are read off it on the way, `kg.release.counts`), and a writer
+   process makes TriG, per-kind Turtle, compacted JSON-LD and `entities.tsv.gz`;
+2. the sorted text is compared with the previous release's (the one `latest` points at) by
+   `comm` into `changes-added.nq.gz` and `changes-removed.nq.gz`, the entity indexes into
+   `activity.jsonl`;
+3. the release's graphs are validated (`kg.release.check`), then `void.ttl`, `SHA256SUMS` and
    `release.json` are written;
-5. the directory, built under a temporary name, is renamed into place and `latest` switched to it.
+4. the directory, built under a temporary name, is renamed into place and `latest` switched to it.
 
-Per-kind Turtle files group triples by the *folder of the file they come from* (the graph IRI
-names it): `data/ttl/sites/…` → `sites.ttl.gz`, likewise places, people, sources, objects, works,
-organizations; `ontology/…` → `ontology.ttl.gz`; the derived truthy graph → `truthy.ttl.gz`;
-anything else (e.g. files loaded from outside the project) → `other.ttl.gz`. Folder, not
-`rdf:type`, because the folder is where a maintainer put the whole description of an entity
-(its statements, citations and events included), so each file is a complete, self-contained slice.
+Per-kind Turtle files follow the folder of the file a triple comes from (`kg.release.kinds`).
 """
 
 from __future__ import annotations
