@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["push_dataset"]
 
 _BATCH = 500  # quads per upload request
+_DROPS = 100  # staged graphs dropped per request
 
 
 def push_dataset(
@@ -92,17 +93,19 @@ def push_dataset(
         _verify(backend, graphs, staged)
         report_to.stage("switching to the new graphs")
         old = set(backend.live_graphs()) if _has_version(backend) else set()
-        client.update(
-            _switch_update(
-                old=old,
-                staged=staged,
-                version=build,
-                meta=META_GRAPH,
-                store=STORE_NODE,
-                version_p=VERSION,
-                live_p=LIVE_GRAPH,
-            )
+        switch = _switch_update(
+            old=old,
+            staged=staged,
+            version=build,
+            meta=META_GRAPH,
+            store=STORE_NODE,
+            version_p=VERSION,
+            live_p=LIVE_GRAPH,
         )
+        if backend.bulk_loader is not None:
+            backend.bulk_loader.run_in_one_transaction(switch, name=build)
+        else:
+            client.update(" ;\n".join(switch))
     except BaseException:
         with contextlib.suppress(KgError):
             _drop_staging(backend, staged_prefix)
@@ -215,8 +218,13 @@ def _drop_staging(backend: RemoteBackend, prefix: str) -> None:
         f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}',
         timeout_s=300.0,
     )
-    if rows:
-        backend.client.update(" ;\n".join(f"DROP SILENT GRAPH <{r['g']}>" for r in rows))
+    graphs = [r["g"] for r in rows]
+    # In requests of _DROPS: nothing here needs to be atomic, and Virtuoso's compiler refuses
+    # a request of about a thousand operations.
+    for start in range(0, len(graphs), _DROPS):
+        backend.client.update(
+            " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs[start : start + _DROPS])
+        )
 
 
 def _verify(
@@ -248,14 +256,16 @@ def _switch_update(
     store: str,
     version_p: str,
     live_p: str,
-) -> str:
-    """The one SPARQL Update that makes the staged graphs live."""
+) -> list[str]:
+    """The operations of the one SPARQL Update that makes the staged graphs live.
+
+    No `;` inside an operation (the metadata triples repeat their subject), so that the
+    operations can also run as separate statements of one SQL transaction (Virtuoso).
+    """
     operations = [f"DROP SILENT GRAPH <{g}>" for g in sorted(old - staged.keys())]
     operations += [f"MOVE <{src}> TO <{dst}>" for dst, src in sorted(staged.items())]
     operations.append(f"DROP SILENT GRAPH <{meta}>")
-    live = " , ".join(f"<{g}>" for g in sorted(staged))
-    listing = f" ; <{live_p}> {live}" if live else ""
-    operations.append(
-        f'INSERT DATA {{ GRAPH <{meta}> {{ <{store}> <{version_p}> "{version}"{listing} . }} }}'
-    )
-    return " ;\n".join(operations)
+    triples = [f'<{store}> <{version_p}> "{version}" .']
+    triples += [f"<{store}> <{live_p}> <{g}> ." for g in sorted(staged)]
+    operations.append(f"INSERT DATA {{ GRAPH <{meta}> {{ {' '.join(triples)} }} }}")
+    return operations

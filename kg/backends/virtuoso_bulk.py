@@ -8,8 +8,9 @@ Virtuoso 7.2 refuses the upload `kg load` sends other stores: blank nodes in `IN
 log). So the staged dataset is written as ONE N-Quads file — one file, because blank-node labels
 are scoped to a file and the truthy layer shares blank nodes with the source graphs — into a
 directory Virtuoso may read (`DirsAllowed`), and those SQL calls run through `isql` on Virtuoso's
-SQL port. Everything after that (counting the staged graphs, the one switching update) is the
-common remote load of `kg.backends.remote_load`, so the atomic contract is the same.
+SQL port. The staged graphs are then counted like on any store (`kg.backends.remote_load`), and
+the switching operations (the MOVEs and the metadata graph) run as one SQL transaction through
+isql too, because one HTTP update of a thousand MOVEs is too large for Virtuoso's compiler.
 
 The SQL account is the store account of the HTTP endpoints (`KG_SPARQL_USER`/`_PASSWORD`; dba by
 default in Virtuoso); isql takes it on its command line (docs/deploy.md says what that means).
@@ -89,7 +90,31 @@ class VirtuosoBulkLoader:
             with contextlib.suppress(StoreError):
                 self._run(f"delete from DB.DBA.load_list where ll_file = {_sql(server_file)};\n")
 
-    def _run(self, script: str) -> str:
+    def run_in_one_transaction(self, operations: list[str], *, name: str) -> None:
+        """Run SPARQL Update operations as ONE SQL transaction: all of them, or none.
+
+        Why not one HTTP update request: Virtuoso's compiler refuses a request of about a
+        thousand MOVEs ("SQ156 Query too large"). Here each operation is compiled on its own
+        (`exec`) inside one stored procedure, whose exit handler rolls everything back on the
+        first error; readers (read committed) see the old graphs until the commit.
+        """
+        procedure = "DB.DBA.KG_SWITCH_" + "".join(c if c.isalnum() else "_" for c in name)
+        body = "\n".join(f"  exec ({_sql('sparql ' + op)});" for op in operations)
+        try:
+            self._run(
+                f"create procedure {procedure} () {{\n"
+                "  declare exit handler for sqlstate '*' { rollback work; resignal; };\n"
+                f"{body}\n"
+                "  commit work;\n"
+                "};\n"
+                f"{procedure} ();\n",
+                what="switch",
+            )
+        finally:
+            with contextlib.suppress(StoreError):
+                self._run(f"drop procedure {procedure};\n")
+
+    def _run(self, script: str, *, what: str = "bulk load") -> str:
         """Run an SQL script through isql; any SQL error in it is a `StoreError`."""
         command = [
             self.isql, self.sql_address, self.user, self.password,
@@ -112,8 +137,8 @@ class VirtuosoBulkLoader:
         output = done.stdout + done.stderr
         if done.returncode != 0 or "*** Error" in output:
             raise StoreError(
-                f"Virtuoso at {self.sql_address} (SQL port, via {self.isql}) refused the bulk "
-                f"load: {output.strip()[:_ERROR_TEXT]}"
+                f"Virtuoso at {self.sql_address} (SQL port, via {self.isql}) refused the {what}: "
+                f"{output.strip()[:_ERROR_TEXT]}"
             )
         return output
 
