@@ -8,8 +8,8 @@ the build atomically. Oxigraph is given the same data three ways, each its own r
   (`bench.one_file`) — the fairest input, since a partner would hand Oxigraph one dump; the
   target (>= 0.9x) is judged on these;
 - the files themselves, as kg load reads them (`oxigraph load --file` with every file, into the
-  default graph) — shown up to a size (default 1M), because Oxigraph pays ~50 ms per file and at
-  10M (~98k files) that alone is over an hour.
+  default graph) — shown up to a size (default 1M), and run once (not repeated), because Oxigraph
+  pays ~50 ms per file: ~8 min at 1M, and at 10M (~98k files) over an hour.
 
 Throughput counts the triples of the data files (the truthy layer kg adds is extra work, not extra
 credit). The one-file loads are checked to hold exactly that many quads.
@@ -111,6 +111,8 @@ def bench_load(data: Dataset, work: Path, settings: LoadSettings,
     for number in range(settings.repeat):
         ours.append(_kg_load(data, work))
         for label, variant in variants.items():
+            if variant == "files" and number > 0:
+                continue  # context, not the target: once (9,818 files at 1M take ~8 min)
             theirs[label].append(_oxigraph_load(data, work, variant, check=number == 0))
     if "the same files, one by one" in theirs:
         state.seconds_per_file = median(
@@ -134,7 +136,7 @@ def bench_load(data: Dataset, work: Path, settings: LoadSettings,
         runs = theirs[label]
         row = Row("load", data.label, f"vs oxigraph load: {label}", "triples/s", kg_rate,
                   data.triples / median([m.seconds for m in runs]), "kg load", "oxigraph load",
-                  notes=[shape + ("" if variants[label] == "files" else
+                  notes=[shape + ("; Oxigraph run once" if variants[label] == "files" else
                                   "; Oxigraph's file made beforehand (not timed), same graphs")])
         if variants[label] != "files":
             row.target = ">= 0.9x"

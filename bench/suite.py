@@ -37,7 +37,11 @@ the sites — 40% in the quick run — carry one deliberate SHACL violation each
 wall-clock seconds of whole commands, medians of the repeats; peak memory is the kernel's
 maximum resident set size of the command (and the children it waited for). Ratios are
 ours/theirs for rates and theirs/ours for times, so a ratio above 1 always means heritage-kg is
-ahead.
+ahead. A figure marked "~ … extrapolated" was not measured (plain pyshacl beyond the size it runs
+at); a row whose notes start with "not run" or that reads "failed" says why it has no figure
+(a size limit, the per-run `--budget` extrapolated from the previous size, or the error).
+Generated data is cached by size, seed and generator, so a synth row may report the time of an
+earlier generation (its notes say so).
 """
 
 
