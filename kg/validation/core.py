@@ -81,6 +81,7 @@ class CoreEvaluator:
         self._instances: dict[Node, frozenset[OxTerm]] = {}
         self._conforms: dict[tuple[Node, OxTerm], bool] = {}
         self._lists: dict[Node, list[Node]] = {}
+        self._supers: dict[OxTerm, frozenset[OxTerm]] = {}
         self._patterns: dict[tuple[Node, Node], re.Pattern[str]] = {}
 
     # -- targets ---------------------------------------------------------------------------
@@ -107,6 +108,44 @@ class CoreEvaluator:
                     )
                 )
         return list(found)
+
+    def is_instance(self, node: OxTerm, cls: OxTerm) -> bool:
+        """pyshacl's class test: some rdf:type of the node is cls or a subclass of it."""
+        return any(cls in self._superclasses(t) for t in self._objects(node, _TYPE))
+
+    def _superclasses(self, cls: OxTerm) -> frozenset[OxTerm]:
+        """cls and everything above it by rdfs:subClassOf (memoised: classes are few)."""
+        found = self._supers.get(cls)
+        if found is None:
+            seen = {cls}
+            todo = [cls]
+            while todo:
+                for parent in self._objects(todo.pop(), _SUBCLASS):
+                    if parent not in seen:
+                        seen.add(parent)
+                        todo.append(parent)
+            found = self._supers[cls] = frozenset(seen)
+        return found
+
+    def is_focus(self, shape: Shape, node: OxTerm) -> bool:
+        """Whether `node` is a focus node of `shape` (the per-node form of `focus_nodes`)."""
+        if any(to_ox(n) == node for n in shape.target_nodes):
+            return True
+        if isinstance(node, ox.Literal):
+            return False
+        if shape.target_classes and any(
+            self.is_instance(node, to_ox(c)) for c in shape.target_classes
+        ):
+            return True
+        for predicate in shape.target_subjects_of:
+            pred = ox.NamedNode(str(predicate))
+            if next(iter(self.store.quads_for_pattern(node, pred, None)), None) is not None:
+                return True
+        for predicate in shape.target_objects_of:
+            pred = ox.NamedNode(str(predicate))
+            if next(iter(self.store.quads_for_pattern(None, pred, node)), None) is not None:
+                return True
+        return False
 
     def instances(self, cls: Node) -> frozenset[OxTerm]:
         """Nodes with rdf:type C or a subclass of C (pyshacl: type, then subClassOf closure)."""
@@ -241,9 +280,9 @@ class CoreEvaluator:
             out.append(self._result(shape, f, component, value, path))
 
         for cls in params[P_class] if "class" in present else ():
-            members = self.instances(cls)
+            target = to_ox(cls)
             for v in vals:
-                if isinstance(v, ox.Literal) or v not in members:
+                if isinstance(v, ox.Literal) or not self.is_instance(v, target):
                     report("ClassConstraintComponent", v)
         for datatype in params[P_datatype] if "datatype" in present else ():
             for v in vals:

@@ -1,12 +1,12 @@
 """One validation pass over a store: SHACL Core by `CoreEvaluator`, SHACL-SPARQL by Oxigraph.
 
-`restrict` limits the pass to some focus nodes (incremental re-validation, `kg.validation.cache`);
+`only` limits the pass to some focus nodes (incremental re-validation, `kg.validation.cache`);
 without it every targeted shape is evaluated for all its focus nodes, as pyshacl does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -21,14 +21,12 @@ from kg.validation.terms import OxTerm
 
 __all__ = ["evaluate"]
 
-Restrict = Callable[[Sequence[OxTerm]], Sequence[OxTerm]]
-
 
 def evaluate(
     store: ox.Store,
     shapes_graph: Graph,
     *,
-    restrict: Restrict | None = None,
+    only: set[OxTerm] | None = None,
     sparql: bool = True,
 ) -> list[RawResult]:
     """All results (pyshacl's multiset) of the shapes over the union of the store's graphs."""
@@ -37,16 +35,18 @@ def evaluate(
     evaluator = CoreEvaluator(store, shapes)
     results: list[RawResult] = []
     for shape in shapes.targeted:
-        focus = evaluator.focus_nodes(shape)
-        if restrict is not None:
-            results.extend(evaluator.validate(shape, list(restrict(focus))))
+        if only is not None:
+            focus = sorted((n for n in only if evaluator.is_focus(shape, n)), key=str)
+            results.extend(evaluator.validate(shape, focus))
         else:
-            results.extend(validate_targeted(evaluator, shape, focus))
+            results.extend(validate_targeted(evaluator, shape, evaluator.focus_nodes(shape)))
     if sparql and constraints:
 
         def focus_of(node: Node) -> Sequence[OxTerm]:
-            focus = evaluator.focus_nodes(shapes.get(node))
-            return focus if restrict is None else restrict(focus)
+            shape = shapes.get(node)
+            if only is None:
+                return evaluator.focus_nodes(shape)
+            return [n for n in only if evaluator.is_focus(shape, n)]
 
         results.extend(constraints.run(store, focus_of))
     return results

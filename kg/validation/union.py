@@ -154,16 +154,24 @@ class UnionStore:
     def _check_native(self, paths: list[Path]) -> None:
         """Reload through Python the natively loaded files that gave numeric/boolean literals."""
         by_graph = {graph_for(p).value: p for p in paths}
-        found = self.store.query(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o "
-            f"FILTER (isLiteral(?o) && DATATYPE(?o) IN ({_NUMERIC.replace(' ', ', ')})) }} }}"
-        )
-        assert isinstance(found, ox.QuerySolutions)
-        redo = [
-            by_graph[g.value]
-            for row in found
-            if (g := row["g"]) is not None and g.value in by_graph
-        ]
+        numeric = f"FILTER (isLiteral(?o) && DATATYPE(?o) IN ({_NUMERIC.replace(' ', ', ')}))"
+        redo: list[Path] = []
+        if len(paths) > 50:  # one scan of the store beats a query per file
+            found = self.store.query(
+                f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o {numeric} }} }}"
+            )
+            assert isinstance(found, ox.QuerySolutions)
+            redo = [
+                by_graph[g.value]
+                for row in found
+                if (g := row["g"]) is not None and g.value in by_graph
+            ]
+        else:
+            for path in paths:
+                if self.store.query(
+                    f"ASK {{ GRAPH <{graph_for(path).value}> {{ ?s ?p ?o {numeric} }} }}"
+                ):
+                    redo.append(path)
         for path in redo:
             self.remove(path)
             self._load_python(path)
