@@ -126,3 +126,17 @@ def test_one_file_keeps_each_files_graph_and_its_own_blank_nodes(tmp_path: Path)
         notes = {q.object for q in store.quads_for_pattern(
             None, ox.NamedNode("https://example.org/note"), None)}
         assert len(notes) == 2, "each file's [ … ] stays its own blank node"
+
+
+def test_a_failed_section_becomes_a_row_with_its_reason() -> None:
+    from bench.rows import Row
+    from bench.suite import _section
+
+    def broken() -> list[Row]:
+        raise RuntimeError("kg release failed (1): something\nwent wrong")
+
+    rows = _section("release", "10M", broken)
+    assert [(r.section, r.size, r.workload) for r in rows] == [("release", "10M", "failed")]
+    assert rows[0].notes == ["kg release failed (1): something went wrong"]
+    measured = [Row("release", "10M", "dump the whole store", "quads/s", 1.0, 2.0, "a", "b")]
+    assert _section("release", "10M", lambda: measured) == measured
