@@ -7,7 +7,6 @@ on a remote store (`KG_BACKEND=sparql`) the same queries go through the QuerySer
 
 from __future__ import annotations
 
-from kg.store import require_store
 from kg.web.entity_build import describe_entity
 from kg.web.entity_queries import construct_query, exists, json_selector
 from kg.web.entity_view import EntityView
@@ -39,7 +38,7 @@ def page_graph(service: QueryService, iri: str, media_type: str) -> bytes | None
 def _run(service: QueryService, iri: str, lang: str, graph_format: str | None) -> PageResult:
     """One page job on the live build; again on the new live build if a swap removed this one."""
     while True:
-        build = require_store(service.settings.store_dir)
+        build = service.live.current()
         job = PageJob(build_dir=str(build), iri=iri, lang=lang, graph_format=graph_format)
         outcome = service.executor.run(job, timeout_s=service.settings.query_timeout_s)
         if outcome.kind == "store" and not build.exists():

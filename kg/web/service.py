@@ -41,7 +41,6 @@ from kg.errors import (
     UserInputError,
 )
 from kg.settings import Settings
-from kg.store import require_store
 from kg.web.cache import (
     CachedAnswer,
     CacheKey,
@@ -54,6 +53,7 @@ from kg.web.cache import (
 from kg.web.dedupe import Coalescer, RecentTimeouts
 from kg.web.executor import Executor
 from kg.web.guard import QueryFacts, check_query
+from kg.web.live_build import LiveBuild
 from kg.web.metrics import Metrics
 from kg.web.page_cache import PageCache, RenderedPage
 from kg.web.worker import Job, Outcome
@@ -141,6 +141,7 @@ class QueryService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.live = LiveBuild(settings.store_dir)
         self.metrics = Metrics()
         self.cache = ResultCache(settings.cache_max_bytes)
         self.executor = Executor(
@@ -176,7 +177,7 @@ class QueryService:
         """The live store version (build name, or the remote load's id); `StoreNotBuiltError`."""
         if self.remote is not None:
             return self.remote.version()
-        return require_store(self.settings.store_dir).name
+        return self.live.current().name
 
     def answer(
         self,
@@ -365,7 +366,7 @@ class QueryService:
         named_graphs: tuple[str, ...],
     ) -> _Plan:
         """What evaluating `query` on the live build involves, before the guard has read it."""
-        build = require_store(self.settings.store_dir)
+        build = self.live.current()
         return _Plan(
             build=build,
             query=query,
