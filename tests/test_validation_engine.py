@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from kg.synth import synthesize
 from kg.validation import validate_paths
 from kg.validation.engine import default_ontology_paths, default_shape_paths
 from kg.validation.evaluate import evaluate
+from kg.validation.impact import sparql_reach
 from kg.validation.model import UnsupportedShapeError, read_shapes
 from kg.validation.reference import reference_validate
 from kg.validation.results import RawResult, canonical
@@ -213,3 +215,34 @@ def test_incremental_run_equals_a_fresh_run(tmp_path: Path) -> None:
     fresh, _ = run(False)
     assert incremental == fresh
     assert incremental != first
+    # A SHACL-SPARQL violation: a statement contradicting one about another site.
+    with_statements = [
+        (path, found[0])
+        for path in sorted(data.rglob("*.ttl"))
+        if path != broken
+        and (found := re.findall(r"^(stmt:\S+) a hk:Statement", path.read_text(), re.M))
+    ]
+    (edited, ours), (_, theirs) = with_statements[:2]
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write(f"{ours} hk:contradicts {theirs} .\n")
+    incremental, _ = run(True)
+    fresh, _ = run(False)
+    assert incremental == fresh
+    assert "sh:SPARQLConstraintComponent" in {key[-1] for key in incremental}
+
+
+def test_sparql_constraints_have_a_reach_bound() -> None:
+    """The shapes' SHACL-SPARQL queries read by subject from $this (reach 2 and 1); queries that
+    read backwards or from a constant get no bound, so they are re-run in full."""
+    prologue = (
+        "PREFIX ex: <http://example.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    )
+    assert (
+        sparql_reach(prologue + "SELECT $this WHERE { $this ex:p ?a . ?a ex:q ?b . ?b ex:r ?c }")
+        == 2
+    )
+    assert sparql_reach(prologue + "SELECT $this WHERE { $this ex:p/rdfs:subClassOf* ?c }") == 0
+    assert sparql_reach(prologue + "SELECT $this WHERE { ?x ex:p $this }") is None
+    assert sparql_reach(prologue + "SELECT $this WHERE { $this ^ex:p ?x }") is None
+    assert sparql_reach(prologue + "SELECT $this WHERE { ex:k ex:p ?x }") is None
+    assert sparql_reach(prologue + "SELECT $this WHERE { $this ex:p+ ?x }") is None

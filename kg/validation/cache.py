@@ -35,12 +35,12 @@ from rdflib.term import Node
 
 from kg.validation.core import CoreEvaluator
 from kg.validation.evaluate import evaluate
-from kg.validation.impact import affected, reach
+from kg.validation.impact import affected, reach, sparql_reach
 from kg.validation.locator import Position
-from kg.validation.model import read_shapes
+from kg.validation.model import Shapes, read_shapes
 from kg.validation.placing import Placer
 from kg.validation.results import RawResult
-from kg.validation.sparql import split_sparql_constraints
+from kg.validation.sparql import SparqlConstraints, split_sparql_constraints
 from kg.validation.terms import to_rdflib
 from kg.validation.union import UnionStore, graph_for
 
@@ -161,12 +161,33 @@ def _incremental(
         terms = {to_rdflib(n) for n in nodes}
         kept = [r for r in previous if r.component != _SPARQL and r.focus not in terms]
         fresh = evaluate(store, shapes, only=nodes, sparql=False)
-        evaluator = CoreEvaluator(store, model)
-        sparql = constraints.run(store, lambda n: evaluator.focus_nodes(model.get(n)))
-        results = kept + fresh + sparql
+        results = kept + fresh + _sparql_again(store, model, constraints, previous, removed, added)
         timings["affected-nodes"] = float(len(nodes))
     timings["shacl"] = time.perf_counter() - started
     return store, results
+
+
+def _sparql_again(
+    store: ox.Store,
+    model: Shapes,
+    constraints: SparqlConstraints,
+    previous: list[RawResult],
+    removed: list[ox.Quad],
+    added: list[ox.Quad],
+) -> list[RawResult]:
+    """SHACL-SPARQL results after a change: only for the nodes the change can reach when every
+    query's reach is bounded (`sparql_reach`), else all of them again."""
+    evaluator = CoreEvaluator(store, model)
+    reaches = [sparql_reach(c.query) for c in constraints.constraints]
+    if not reaches or any(r is None for r in reaches):
+        return constraints.run(store, lambda n: evaluator.focus_nodes(model.get(n)))
+    hops = max(r for r in reaches if r is not None)
+    nodes = affected(store, removed, added, hops, set())
+    terms = {to_rdflib(n) for n in nodes}
+    kept = [r for r in previous if r.component == _SPARQL and r.focus not in terms]
+    return kept + constraints.run(
+        store, lambda n: [f for f in nodes if evaluator.is_focus(model.get(n), f)]
+    )
 
 
 def _fresh_on_disk(

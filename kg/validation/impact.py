@@ -17,14 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import SH, URIRef
+from rdflib import RDFS, SH, URIRef, Variable
 from rdflib.collection import Collection
+from rdflib.paths import AlternativePath, MulPath, NegatedPath, SequencePath
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.validation.model import Path, Shape, Shapes
 from kg.validation.terms import OxTerm
 
-__all__ = ["affected", "reach"]
+__all__ = ["affected", "reach", "sparql_reach"]
 
 _NESTED = (SH.node, SH["not"], SH.qualifiedValueShape)
 _LISTS = (SH["and"], SH["or"], SH.xone)
@@ -118,3 +120,70 @@ def affected(
         frontier = nxt - found
         found |= frontier
     return found
+
+
+def sparql_reach(query: str) -> int | None:
+    """The reach (as `reach`) of a SHACL-SPARQL constraint's query, or None when unbounded.
+
+    Every triple pattern must read by subject along a chain from `$this`: its subject is `$this`
+    or a variable bound as the object of an earlier such pattern. A constant or unconnected
+    subject, an inverse path, or a `*`/`+` path other than `rdfs:subClassOf*` (covered by the
+    global subClassOf rule) gives None, and the constraint is then evaluated for all nodes.
+    """
+    try:
+        algebra = prepareQuery(query).algebra
+    except Exception:  # rdflib raises many kinds; an unparsable query means unbounded
+        return None
+    patterns: list[tuple[Node, object, Node]] = []
+    _collect(algebra, patterns)
+    distance: dict[Node, int] = {Variable("this"): 0}
+    changed = True
+    while changed:
+        changed = False
+        for subject, predicate, obj in patterns:
+            if subject in distance:
+                hops = _hops(predicate)
+                if hops is None:
+                    return None
+                if (
+                    isinstance(obj, Variable)
+                    and distance.get(obj, 1 << 30) > distance[subject] + hops
+                ):
+                    distance[obj] = distance[subject] + hops
+                    changed = True
+    best = 0
+    for subject, predicate, _ in patterns:
+        if subject not in distance:
+            return None
+        hops = _hops(predicate)
+        if hops is None:
+            return None
+        best = max(best, distance[subject] + max(hops - 1, 0))
+    return best
+
+
+def _collect(node: object, out: list[tuple[Node, object, Node]]) -> None:
+    if isinstance(node, dict):  # rdflib's CompValue is a dict
+        for key, value in node.items():
+            if key == "triples" and isinstance(value, list):
+                out.extend((t[0], t[1], t[2]) for t in value)
+            else:
+                _collect(value, out)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _collect(item, out)
+
+
+def _hops(predicate: object) -> int | None:
+    """How many forward steps a pattern's predicate or path takes (None: not by subject)."""
+    if isinstance(predicate, (URIRef, Variable, NegatedPath)):
+        return 1
+    if isinstance(predicate, SequencePath):
+        steps = [_hops(p) for p in predicate.args]
+        return None if any(s is None for s in steps) else sum(s for s in steps if s is not None)
+    if isinstance(predicate, AlternativePath):
+        steps = [_hops(p) for p in predicate.args]
+        return None if any(s is None for s in steps) else max(s for s in steps if s is not None)
+    if isinstance(predicate, MulPath) and predicate.path == RDFS.subClassOf:
+        return 0
+    return None
