@@ -19,6 +19,7 @@ its own deadline.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import multiprocessing
 import queue
@@ -68,6 +69,10 @@ class Executor:
         self._context = _worker_context()
         self._admission = threading.BoundedSemaphore(max_concurrent)
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        # Event-loop requests waiting for a worker; served before threads blocked on `_idle`.
+        self._loop_waiters: collections.deque[
+            tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]
+        ] = collections.deque()
         self._lock = threading.Lock()
         self._live: dict[int, _Worker] = {}
         self._closed = False
@@ -110,34 +115,75 @@ class Executor:
         finally:
             self._admission.release()
 
-    def claim(self) -> _Worker | None:
-        """An idle worker, admitted, if one is free right now (else None, without waiting).
+    async def claim(self, *, timeout_s: float) -> _Worker | None:
+        """An admitted idle worker, awaited on the event loop for up to `timeout_s`.
 
-        For the event loop: pass it to `run_claimed`, or give it back with `release`.
+        None when admission itself would have to wait (more requests in flight than
+        `max_concurrent_queries`): the caller then uses `run` in a thread, which waits for
+        admission with its bound. `ServiceBusyError` when no worker became free in time. Pass
+        the worker to `run_claimed`, or give it back with `release`.
         """
         if not self._admission.acquire(blocking=False):
             return None
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                waiter: asyncio.Future[_Worker] = loop.create_future()
+                self._loop_waiters.append((loop, waiter))
+        expiry = loop.call_later(timeout_s, _expire, waiter)
         try:
-            return self._idle.get_nowait()
-        except queue.Empty:
+            return await waiter
+        except TimeoutError:
             self._admission.release()
-            return None
+            raise ServiceBusyError(
+                f"No query worker became free within the {timeout_s:g} s deadline; retry shortly."
+            ) from None
+        except asyncio.CancelledError:
+            self._admission.release()
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._give_back(waiter.result())  # delivered just as the request went away
+            raise
+        finally:
+            expiry.cancel()
+
+    def _give_back(self, worker: _Worker) -> None:
+        """Return a free worker: to the first event-loop waiter, else to the idle queue."""
+        with self._lock:
+            if self._loop_waiters:
+                loop, waiter = self._loop_waiters.popleft()
+            else:
+                self._idle.put(worker)
+                return
+        try:
+            loop.call_soon_threadsafe(self._deliver, waiter, worker)
+        except RuntimeError:  # that loop is closed: its waiter is gone
+            self._give_back(worker)
+
+    def _deliver(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
+        """On the waiter's loop: hand over `worker`, or pass it on if the waiter gave up."""
+        if waiter.done():
+            self._give_back(worker)
+        else:
+            waiter.set_result(worker)
 
     def release(self, worker: _Worker) -> None:
         """Give back a claimed worker that was not used."""
-        self._idle.put(worker)
+        self._give_back(worker)
         self._admission.release()
 
     async def run_claimed(
-        self, worker: _Worker, job: Job | PageJob, *, timeout_s: float
+        self, worker: _Worker, job: Job | PageJob, *, timeout_s: float, deadline: float
     ) -> Outcome:
-        """`run` on the event loop, on a worker from `claim`.
+        """`run` on the event loop, on a worker from `claim`, until `deadline` (monotonic).
 
-        The wait for the answer is the pipe's readability in the loop (no thread, no hop), with
-        the same deadline and the same kill-and-replace when it passes.
+        `deadline` is the request's, set before it waited for the worker (as in `run`);
+        `timeout_s` is what the client is told. The wait for the answer is the pipe's
+        readability in the loop (no thread, no hop), with the same kill-and-replace at the end.
         """
         try:
-            return await self._run_on_async(worker, job, time.monotonic() + timeout_s, timeout_s)
+            return await self._run_on_async(worker, job, deadline, timeout_s)
         finally:
             self._admission.release()
 
@@ -178,7 +224,7 @@ class Executor:
             with self._lock:
                 self._busy -= 1
             if healthy:
-                self._idle.put(worker)
+                self._give_back(worker)
             else:
                 # Killing waits for the kernel (up to _KILL_WAIT_S): in a thread. Shielded, so a
                 # cancelled request still gets its worker replaced.
@@ -207,7 +253,7 @@ class Executor:
             with self._lock:
                 self._busy -= 1
             if healthy:
-                self._idle.put(worker)
+                self._give_back(worker)
             else:
                 self._replace(worker)
 
@@ -225,7 +271,7 @@ class Executor:
             self.killed_pids = [*self.killed_pids[-15:], pid]
             closed = self._closed
         if not closed:
-            self._idle.put(self._spawn())
+            self._give_back(self._spawn())
 
     def _spawn(self) -> _Worker:
         """Start one worker process from the forkserver."""
@@ -255,6 +301,12 @@ class Executor:
                 worker.process.kill()
                 worker.process.join(_KILL_WAIT_S)
             worker.conn.close()
+
+
+def _expire(waiter: asyncio.Future[_Worker]) -> None:
+    """The claim's deadline passed before a worker was delivered."""
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -290,11 +290,11 @@ class QueryService:
     ) -> Answer | None:
         """`answer` on the event loop, if that needs no waiting; else None (call `answer`).
 
-        Cached answers, and evaluations when a worker is free right now and no identical query
-        is in flight, are answered here: the worker's pipe is awaited in the loop, with the same
-        guard, deadline, kill, cache and metrics as `answer`. Anything that would wait (no free
-        worker, a duplicate in flight, a remote store) returns None, so the router runs `answer`
-        in a thread, where waiting is allowed.
+        Cached answers, and evaluations when no identical query is in flight, are answered
+        here: a free worker and then its pipe are awaited in the loop, with the same guard,
+        deadline, kill, cache and metrics as `answer`. What would block instead (admission
+        beyond `max_concurrent_queries`, a duplicate in flight, a remote store) returns None,
+        so the router runs `answer` in a thread, where blocking is allowed.
         """
         if self.remote is not None:
             return None
@@ -332,7 +332,8 @@ class QueryService:
         plan = plan.guarded(self._guard(query))
         if plan.cacheable:
             self.timeouts.check(plan.key, timeout_s)
-        worker = self.executor.claim()
+        deadline = time.monotonic() + timeout_s  # waiting for a worker counts, as in `answer`
+        worker = await self.executor.claim(timeout_s=timeout_s)
         if worker is None:
             return None
         call = self.flights.lead(plan.key) if plan.cacheable else None
@@ -340,7 +341,9 @@ class QueryService:
             self.executor.release(worker)  # an identical query is in flight: wait for it
             return None
         try:
-            outcome = await self.executor.run_claimed(worker, plan.job(), timeout_s=timeout_s)
+            outcome = await self.executor.run_claimed(
+                worker, plan.job(), timeout_s=timeout_s, deadline=deadline
+            )
         except KgError as exc:
             if isinstance(exc, QueryTimeoutError) and not isinstance(exc, ServiceBusyError):
                 self.timeouts.remember(plan.key, timeout_s)

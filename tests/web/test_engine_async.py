@@ -14,7 +14,7 @@ import psutil
 import pytest
 from test_engine_service import MARKER, RUNAWAY, build_store, values
 
-from kg.errors import QueryRefusedError, QueryTimeoutError
+from kg.errors import QueryRefusedError, QueryTimeoutError, ServiceBusyError
 from kg.settings import Settings
 from kg.web.service import FormatChoice, QueryService
 
@@ -57,14 +57,30 @@ def test_the_loop_path_guards_and_kills_at_the_deadline(service: QueryService) -
     assert answer is not None and values(answer.body) == ["one"]
 
 
-def test_the_loop_path_hands_over_when_it_would_wait(service: QueryService) -> None:
-    claimed = [service.executor.claim(), service.executor.claim()]
-    assert all(w is not None for w in claimed)
-    assert service.executor.claim() is None
-    assert asyncio.run(service.try_answer_async(MARKER)) is None  # no free worker
-    for worker in claimed:
-        assert worker is not None
-        service.executor.release(worker)
+def test_a_loop_request_waits_for_a_worker_within_its_deadline(service: QueryService) -> None:
+    async def scenario() -> None:
+        claimed = [await service.executor.claim(timeout_s=5) for _ in range(2)]
+        with pytest.raises(ServiceBusyError, match="No query worker became free"):
+            await service.try_answer_async(MARKER, timeout_s=0.2)
+        waiting = asyncio.ensure_future(service.try_answer_async(MARKER, timeout_s=10))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        first = claimed[0]
+        assert first is not None
+        # a worker given back from another thread reaches the waiting request
+        await asyncio.get_running_loop().run_in_executor(None, service.executor.release, first)
+        answer = await asyncio.wait_for(waiting, 10)
+        assert answer is not None and values(answer.body) == ["one"]
+        second = claimed[1]
+        assert second is not None
+        service.executor.release(second)
+
+    asyncio.run(scenario())
+    assert len(service.executor.worker_pids()) == 2
+    assert service.answer(MARKER + " # both workers back").status == 200
+
+
+def test_the_loop_path_hands_over_a_duplicate_in_flight(service: QueryService) -> None:
     plan_key = service._plan(f"{MARKER} # dup", FormatChoice(), (), ()).key
     call = service.flights.lead(plan_key)
     assert call is not None
