@@ -109,6 +109,7 @@ class ReleaseReport:
     validation: ReleaseValidation | None
     files: tuple[tuple[str, int], ...]  # name, bytes
     seconds: float
+    steps: tuple[tuple[str, float], ...] = ()  # (what, wall seconds), in order
 
 
 @contextlib.contextmanager
@@ -176,6 +177,7 @@ def make_release(options: ReleaseOptions, source: Snapshot | None = None) -> Rel
         validation=report["validation"],
         files=report["files"],
         seconds=time.perf_counter() - started,
+        steps=report["steps"],
     )
 
 
@@ -229,6 +231,7 @@ def _write_in(
         nquads_name=NQUADS,
         entities_name=ENTITIES,
     )
+    steps = list(streamed.steps)
     counts = streamed.counts
     if any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
         counts = count_dataset(store)  # the text counter reads named-graph lines only
@@ -236,20 +239,25 @@ def _write_in(
     del store
 
     previous_dir = options.releases_dir / previous if previous else None
+    mark = time.perf_counter()
     changes = _write_changes(
         out, work, streamed.sorted_nquads, streamed.counts.triples, previous_dir, now
     )
+    steps.append(("changes", time.perf_counter() - mark))
     modified = now
     if changes.empty and previous_dir is not None:
         previous_manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
         modified = datetime.fromisoformat(previous_manifest["modified"])
 
     validation = None
+    mark = time.perf_counter()
     if options.validate:
         validation = validate_release(
             out / NQUADS, work=work / "tree", project_root=options.project_root, report=out / REPORT
         )
 
+    steps.append(("validation", time.perf_counter() - mark))
+    mark = time.perf_counter()
     distributions = [
         _distribution(out, NQUADS, "The whole dataset, named graphs kept (gzipped N-Quads)",
                       "application/n-quads"),
@@ -301,7 +309,9 @@ def _write_in(
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     files = _write_sums(out)
+    steps.append(("VoID, manifest, checksums", time.perf_counter() - mark))
     return {
+        "steps": tuple(steps),
         "triples": counts.triples,
         "entities": entities,
         "changes": changes,

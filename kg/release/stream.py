@@ -20,6 +20,7 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, cast
@@ -56,8 +57,9 @@ class SortedRelease:
     """What `stream_release` leaves: the sorted N-Quads in the work directory, counts, kinds."""
 
     def __init__(self, sorted_nquads: Path, counts: DatasetCounts, entities: int,
-                 kinds: list[str]) -> None:
+                 kinds: list[str], steps: tuple[tuple[str, float], ...]) -> None:
         self.sorted_nquads = sorted_nquads
+        self.steps = steps  # (what, wall seconds), in order
         self.counts = counts
         self.entities = entities
         self.kinds = kinds
@@ -107,18 +109,27 @@ def stream_release(
             _pump_stderr(sort_entities, errors["entity sort"]),
         ]
         counts = None
+        steps: list[tuple[str, float]] = []
         try:
             try:
+                started = time.perf_counter()
                 feed(cast(IO[bytes], _Tee(sort_nq.stdin, writer.stdin)))
+                steps.append(("dump into sort and writer", time.perf_counter() - started))
             finally:
                 for pipe in (sort_nq.stdin, writer.stdin):
                     with contextlib.suppress(BrokenPipeError):
                         pipe.close()
+            started = time.perf_counter()
             codes = {"sort": sort_nq.wait()}
+            steps.append(("sort -u after the dump", time.perf_counter() - started))
             if codes["sort"] == 0:  # compress while the writer process finishes its formats
+                started = time.perf_counter()
                 counts = compress_and_count(sorted_path, out / nquads_name, work)
+                steps.append(("gzip + counts of the sorted dump", time.perf_counter() - started))
+            started = time.perf_counter()
             codes["writers"] = writer.wait()
             codes["entity sort"] = sort_entities.wait()
+            steps.append(("writer process after that", time.perf_counter() - started))
         except BaseException:
             for process in (sort_nq, writer, sort_entities):
                 process.kill()
@@ -132,12 +143,14 @@ def stream_release(
         name = next(iter(failed))
         message = b"".join(errors[name]).decode("utf-8", "replace").strip()
         raise StoreError(f"`kg release` failed in its {name} step (exit {failed[name]}): {message}")
+    started = time.perf_counter()
     with gzip_out(out / entities_name) as target:
         entities = write_entity_index(_lines(entities_path), target)
+    steps.append(("entity index", time.perf_counter() - started))
     entities_path.unlink()
     kinds = sorted(p.name.removesuffix(".ttl.gz") for p in out.glob("*.ttl.gz"))
     assert counts is not None  # the sort succeeded
-    return SortedRelease(sorted_path, counts, entities, kinds)
+    return SortedRelease(sorted_path, counts, entities, kinds, tuple(steps))
 
 
 def _lines(path: Path) -> Iterator[str]:
