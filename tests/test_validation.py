@@ -98,21 +98,22 @@ def test_results_equal_plain_pyshacl_on_fixtures(folder: str) -> None:
 
 
 def test_fixture_exercises_both_engines() -> None:
-    """The bad fixture must produce SPARQL results (Oxigraph) and Core ones (pyshacl)."""
+    """The bad fixture must produce SHACL-SPARQL results and SHACL Core ones."""
     components = {r.constraint_component for r in _fixture_report("bad").results}
     assert "sh:SPARQLConstraintComponent" in components
     assert {"sh:OrConstraintComponent", "sh:ClassConstraintComponent"} <= components
 
 
-def test_sparql_constraints_are_moved_out_of_pyshacl() -> None:
+def test_sparql_constraints_are_moved_out_of_the_core_shapes() -> None:
     shapes = Graph().parse(SHAPES / "shapes.ttl")
     core, moved = split_sparql_constraints(shapes)
     assert len(moved.constraints) == 2
     assert not list(core.subject_objects(rdflib.SH.sparql))
 
 
-def test_shapes_referenced_elsewhere_keep_their_sparql_in_pyshacl() -> None:
-    """A shape reached through sh:node is evaluated inside another constraint: not movable."""
+def test_shapes_referenced_elsewhere_keep_their_sparql_constraint() -> None:
+    """A shape reached through sh:node is evaluated inside another constraint: not movable (and
+    the Core evaluator then refuses it loudly, see test_validation_engine.py)."""
     shapes = Graph().parse(SHAPES / "shapes.ttl")
     link = rdflib.URIRef("https://w3id.org/heritage-kg/ontology#StatementLinkShape")
     shapes.add((rdflib.URIRef("urn:x:outer"), rdflib.SH.node, link))
@@ -291,7 +292,8 @@ def test_cache_reparses_only_changed_files(tmp_path: Path) -> None:
     first = run()
     cache = root / "var" / "cache" / "validation"
     entries = set(cache.iterdir())
-    assert len(entries) == 4  # two data files, the ontology, the shapes
+    # Parsed for the locator: the two data files with results and the shapes; and the store.
+    assert len(entries) == 4
     site = root / "bad" / "site.ttl"
     site.write_text(
         site.read_text(encoding="utf-8").replace("site:Bad_Slug", "site:good-slug"),

@@ -143,6 +143,9 @@ def _incremental(
     except OSError:
         return None
     removed = [q for p in changed for q in store.quads_for_pattern(None, None, None, graph_for(p))]
+    # From here the store no longer matches the saved state: a crash before the new state is
+    # written must lead to a fresh run, not to results for a half-updated store.
+    (store_dir.parent / "state.pickle").unlink(missing_ok=True)
     union = UnionStore(store)
     for path in changed:
         union.remove(path)
