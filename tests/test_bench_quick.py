@@ -106,7 +106,7 @@ def test_one_file_keeps_each_files_graph_and_its_own_blank_nodes(tmp_path: Path)
     import pyoxigraph as ox
 
     from bench.data import Dataset
-    from bench.one_file import one_file
+    from bench.one_file import expected_quads, one_file
     from kg.dataset import graph_iri_for
 
     data_dir = tmp_path / "data"
@@ -115,8 +115,11 @@ def test_one_file_keeps_each_files_graph_and_its_own_blank_nodes(tmp_path: Path)
             "ex:{name} ex:label \"{name}\" ; ex:note [ ex:text \"same text\" ] .\n")
     for name in ("a", "b"):
         (data_dir / f"{name}.ttl").write_text(body.format(name=name), encoding="utf-8")
+    with (data_dir / "a.ttl").open("a", encoding="utf-8") as again:
+        again.write('ex:a ex:label "a" .\n')  # stated twice: one quad in any store
     (data_dir / "synth-manifest.json").write_text("{}", encoding="utf-8")
-    data = Dataset("tiny", data_dir, 1, 6, 2, 0, 0.0, 0.0)
+    data = Dataset("tiny", data_dir, 1, 7, 2, 0, 0.0, 0.0)
+    assert expected_quads(data) == 6
     for extension, kind in (("trig", ox.RdfFormat.TRIG), ("nq", ox.RdfFormat.N_QUADS)):
         store = ox.Store()
         store.load(path=one_file(data, extension), format=kind)
