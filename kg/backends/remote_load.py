@@ -8,13 +8,16 @@
    Update requests of ~500 quads that never split a blank node (the truthy layer shares blank
    nodes with the files, and a label is one node only within one request; a Graph Store PUT per
    graph would cut those links), and the staged graphs are counted on the store and compared
-   with the local counts.
+   with the local counts. Virtuoso refuses these update requests: it gets the same staged quads
+   as one N-Quads file through its bulk loader (`kg.backends.virtuoso_bulk`).
 4. ONE SPARQL Update request then drops the graphs of the previous load that are gone, MOVEs each
-   staged graph onto its real IRI and rewrites the metadata graph (version and live graphs).
+   staged graph onto its real IRI and rewrites the metadata graph (version and live graphs). On
+   Virtuoso the same operations run as one SQL transaction (its compiler refuses one request of
+   ~1,000 MOVEs).
 
-Atomicity is what the engine gives one update request: Oxigraph applies a request in one
-transaction (readers see before or after); Virtuoso runs it as one request but its isolation from
-concurrent readers is not guaranteed by its documentation (docs/deploy.md). Whatever fails before
+Atomicity is what the engine gives that unit: Oxigraph applies an update request in one
+transaction (readers see before or after); Virtuoso commits the SQL transaction at once or rolls
+it back, its readers at read-committed isolation (docs/deploy.md). Whatever fails before
 step 4 leaves the served graphs untouched and the staging graphs are dropped. Staged graphs are
 named graphs, so while a load runs they are visible to queries that range over *all* graphs
 (`GRAPH ?g`, and the union default graph): kg's own reads go through the metadata graph's list.
