@@ -107,6 +107,7 @@ def cached_run(
         timings["hash"] = time.perf_counter() - started
         store_dir = directory / "oxigraph"
         store: ox.Store | None = None
+        known: dict[Node, Placed] = {}
         if (
             state is not None
             and state.shapes == shapes_key
@@ -119,11 +120,19 @@ def cached_run(
             if len(changed) <= max(1, len(files) // 4):
                 found = _incremental(store_dir, state.results, changed, shapes, timings)
                 if found is not None:
-                    store, results = found
+                    store, results, mentioned = found
+                    # A focus node no changed triple mentions keeps its place, unless that
+                    # place is in a changed file.
+                    edited = set(changed)
+                    known = {
+                        r.focus: place
+                        for r, place in zip(state.results, state.places, strict=True)
+                        if r.focus not in mentioned and place[0] not in edited
+                    }
         if store is None:
             store, results = _fresh_on_disk(directory, paths, shapes, timings)
         started = time.perf_counter()
-        places = _place(results, Placer(store, paths, parse_cache))
+        places = _place(results, Placer(store, paths, parse_cache), known)
         timings["place"] = time.perf_counter() - started
         del store  # closes the store before the lock is released
         _write_state(directory, _State(_VERSION, shapes_key, files, hashes, results, places))
@@ -136,7 +145,7 @@ def _incremental(
     changed: list[Path],
     shapes: Graph,
     timings: dict[str, float],
-) -> tuple[ox.Store, list[RawResult]] | None:
+) -> tuple[ox.Store, list[RawResult], set[Node]] | None:
     started = time.perf_counter()
     try:
         store = ox.Store(str(store_dir))
@@ -167,7 +176,8 @@ def _incremental(
         results = kept + fresh + _sparql_again(store, model, constraints, previous, removed, added)
         timings["affected-nodes"] = float(len(nodes))
     timings["shacl"] = time.perf_counter() - started
-    return store, results
+    mentioned = {to_rdflib(t) for q in [*removed, *added] for t in (q.subject, q.object)}
+    return store, results, mentioned
 
 
 def _sparql_again(
@@ -220,8 +230,10 @@ def _fresh_on_disk(
     return store, results
 
 
-def _place(results: list[RawResult], placer: Placer) -> list[Placed]:
-    memo: dict[Node, Placed] = {}
+def _place(
+    results: list[RawResult], placer: Placer, known: dict[Node, Placed] | None = None
+) -> list[Placed]:
+    memo: dict[Node, Placed] = dict(known or {})
     out = []
     for raw in results:
         found = memo.get(raw.focus)

@@ -9,7 +9,10 @@ Loading has two roads, and both give the same terms (see `kg.validation.terms`):
   It is taken only when the file provably holds no literal Oxigraph would change: every `^^` in the
   bytes belongs to an XSD date/gYear/gYearMonth literal already in canonical form or to a
   non-XSD datatype (`native_safe`), and — checked in the store after loading — the file gave no
-  numeric or boolean literal (bare `5`, `1.50`, `true` are typed without `^^`).
+  decimal or double literal (bare `1.50`, `1e0` are typed without `^^`; Oxigraph writes `1.5`,
+  rdflib keeps `1.50`). Bare integers and booleans are safe: both libraries write them in the
+  same canonical form (`007` → `7`), except integers too long for Oxigraph's 64 bits, which it
+  keeps as written — those send the file the Python road too.
 - Python: the file is parsed by `ox.parse` and every XSD-typed literal is stored wrapped, with its
   lexical form untouched.
 
@@ -40,9 +43,7 @@ _SAFE_TYPED = re.compile(
     rb"|(?P<ym>[1-9][0-9]{3}-(?:0[1-9]|1[0-2]))|(?P<y>[1-9][0-9]{3})"
     rb'|[^"\\\r\n]*)"\^\^(?P<prefix>[A-Za-z][\w\-]*)?:(?P<local>[A-Za-z][\w\-]*)'
 )
-_NUMERIC = " ".join(
-    f"<{XSD}{name}>" for name in ("integer", "decimal", "float", "double", "boolean")
-)
+_REWRITTEN = ", ".join(f"<{XSD}{name}>" for name in ("decimal", "float", "double"))
 
 
 def graph_for(path: Path) -> ox.NamedNode:
@@ -152,9 +153,12 @@ class UnionStore:
         self.store.extend(quads())
 
     def _check_native(self, paths: list[Path]) -> None:
-        """Reload through Python the natively loaded files that gave numeric/boolean literals."""
+        """Reload through Python the natively loaded files with literals Oxigraph rewrote."""
         by_graph = {graph_for(p).value: p for p in paths}
-        numeric = f"FILTER (isLiteral(?o) && DATATYPE(?o) IN ({_NUMERIC.replace(' ', ', ')}))"
+        numeric = (
+            f"FILTER (isLiteral(?o) && (DATATYPE(?o) IN ({_REWRITTEN}) "
+            f"|| DATATYPE(?o) = <{XSD}integer> && STRLEN(STR(?o)) > 18))"
+        )
         redo: list[Path] = []
         if len(paths) > 50:  # one scan of the store beats a query per file
             found = self.store.query(
