@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import itertools
 import os
 import shutil
 import time
@@ -58,6 +59,9 @@ __all__ = [
 
 BUILDS_DIR = "builds"
 BLANK_NODE_MARKER = "blank-node-labels"
+_BULK_BATCH = 50_000
+"""Quads per `bulk_extend`: the bulk loader buffers what it is given (~1 GB for 1M quads in one
+call), so the dataset goes in fixed-size batches — memory stays flat, at a fixed cost per batch."""
 CURRENT_LINK = "current"
 _LOCK_FILE = "load.lock"
 _TMP_LINK_PREFIX = ".current.tmp-"
@@ -216,6 +220,21 @@ def _stage_file(staging: ox.Store, source: SourceFile, document: TurtleDocument)
     staging.extend(canonical_file_quads(source.graph_iri, triples))
 
 
+def _file_quads(
+    documents: Sequence[tuple[SourceFile, TurtleDocument]], progress: LoadProgress
+) -> Iterator[ox.Quad]:
+    """Every file's quads in its graph, blank nodes labelled canonically, one file at a time."""
+    for source, document in documents:
+        triples = list(ox.parse(document.data, ox.RdfFormat.TURTLE))
+        if has_blank_nodes(triples):
+            yield from canonical_file_quads(source.graph_iri, triples)
+        else:
+            graph = ox.NamedNode(source.graph_iri)
+            for s, p, o, _ in triples:
+                yield ox.Quad(s, p, o, graph)
+        progress.loaded(source, document.triples)
+
+
 def canonical_labels(build_dir: Path) -> bool:
     """Whether a build's blank nodes carry the load-time canonical labels of `kg.blank_nodes`.
 
@@ -231,20 +250,24 @@ def _build(
     documents: Sequence[tuple[SourceFile, TurtleDocument]],
     progress: LoadProgress,
 ) -> tuple[int, tuple[GraphCount, ...]]:
-    """Stage the checked bytes in memory, derive truthy, bulk-write it all to `build_dir` at once.
+    """Write the checked files to `build_dir` in one streaming bulk write, then derive truthy.
 
     One bulk write for the whole dataset, not one per file: each has a fixed cost (~20 ms, new SST
-    files), which made 265 small files take seconds; the whole dataset is staged in memory
-    (`stage_in_memory`) and written once, before anything touches the disk. It is written with
-    `bulk_extend` from the staging store, not dumped and bulk-loaded: a parser (`bulk_load`)
-    would rename the blank nodes and lose their canonical labels.
+    files), which made 265 small files take seconds. The quads stream from the files, one file's
+    worth at a time, straight into `bulk_extend` (no in-memory copy of the dataset, so memory does
+    not grow with it); a parser (`bulk_load`) would rename the blank nodes and lose their
+    canonical labels. The truthy layer is then derived in the new build itself.
     """
-    staging, truthy = stage_in_memory(documents, progress)
-    progress.stage("writing the store")
+    from kg.truthy import materialize_truthy
+
+    progress.loading(sum(d.triples for _, d in documents))
     store = ox.Store(str(build_dir))
     try:
-        store.bulk_extend(staging)
-        del staging
+        quads = _file_quads(documents, progress)
+        while batch := list(itertools.islice(quads, _BULK_BATCH)):
+            store.bulk_extend(batch)
+        progress.stage("deriving the truthy layer")
+        truthy = materialize_truthy(store)
         progress.stage("optimizing the store")
         store.optimize()
         graphs = graph_counts(store)
