@@ -184,10 +184,10 @@ def stage_in_memory(
     """Parse the checked bytes into an in-memory store, one named graph per file, and derive the
     truthy layer there; return the store and the number of truthy triples.
 
-    Every backend builds from this staging store, so the embedded and remote stores hold the same
-    quads. Each file's blank nodes get canonical labels (`kg.blank_nodes`) that depend on its
-    graph IRI and content only, so files never share one and reloading identical files gives
-    identical quads.
+    The remote loader builds from this staging store; the embedded build streams the same quads
+    (`_file_quads`, same labels) straight to disk instead, so both hold the same quads. Each
+    file's blank nodes get canonical labels (`kg.blank_nodes`) that depend on its graph IRI and
+    content only, so files never share one and reloading identical files gives identical quads.
     """
     from kg.truthy import materialize_truthy  # the derived layer is the truthy module's business
 
