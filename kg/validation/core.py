@@ -273,22 +273,23 @@ class CoreEvaluator:
     ) -> None:
         params = shape.params
         present = shape.present
+        named = shape.named
         if "sparql" in present:
             raise UnsupportedShapeError(f"{shape.node}: sh:sparql here cannot be moved to Oxigraph")
 
         def report(component: str, value: OxTerm | None, path: Node | None = None) -> None:
             out.append(self._result(shape, f, component, value, path))
 
-        for cls in params[P_class] if "class" in present else ():
+        for cls in named.get("class", ()):
             target = to_ox(cls)
             for v in vals:
                 if isinstance(v, ox.Literal) or not self.is_instance(v, target):
                     report("ClassConstraintComponent", v)
-        for datatype in params[P_datatype] if "datatype" in present else ():
+        for datatype in named.get("datatype", ()):
             for v in vals:
                 if not _datatype_matches(to_rdflib(v), datatype):
                     report("DatatypeConstraintComponent", v)
-        for kind in params[P_nodeKind] if "nodeKind" in present else ():
+        for kind in named.get("nodeKind", ()):
             allowed = _NODE_KINDS.get(kind)
             if allowed is None:
                 raise UnsupportedShapeError(f"{shape.node}: unknown sh:nodeKind {kind}")
@@ -296,10 +297,10 @@ class CoreEvaluator:
                 if not isinstance(v, allowed):
                     report("NodeKindConstraintComponent", v)
         if shape.path is not None:
-            for bound in params[P_minCount] if "minCount" in present else ():
+            for bound in named.get("minCount", ()):
                 if len(vals) < _int(bound, shape):
                     report("MinCountConstraintComponent", None)
-            for bound in params[P_maxCount] if "maxCount" in present else ():
+            for bound in named.get("maxCount", ()):
                 if len(vals) > _int(bound, shape):
                     report("MaxCountConstraintComponent", None)
         elif "minCount" in present or "maxCount" in present:
@@ -322,7 +323,7 @@ class CoreEvaluator:
                     )
                     if not ok:
                         report(f"{component}ConstraintComponent", v)
-        for pattern in params[P_pattern] if "pattern" in present else ():
+        for pattern in named.get("pattern", ()):
             matcher = self._pattern(shape, pattern)
             for v in vals:
                 term = to_rdflib(v)
@@ -337,7 +338,7 @@ class CoreEvaluator:
                     "*" in wanted or lang.lower() in wanted or lang.split("-")[0].lower() in wanted
                 ):
                     report("LanguageInConstraintComponent", v)
-        for unique in params[P_uniqueLang] if "uniqueLang" in present else ():
+        for unique in named.get("uniqueLang", ()):
             if shape.path is None:
                 raise UnsupportedShapeError(f"{shape.node}: sh:uniqueLang on a node shape")
             if isinstance(unique, Literal) and unique.value is True:
@@ -354,37 +355,37 @@ class CoreEvaluator:
                     report("UniqueLangConstraintComponent", None)
         if present & _PAIR_NAMES:
             self._pairs(shape, f, vals, report)
-        for inner in params[P_not] if "not" in present else ():
+        for inner in named.get("not", ()):
             for v in vals:
                 if self.conforms(inner, v):
                     report("NotConstraintComponent", v)
-        for head in params[P_and] if "and" in present else ():
+        for head in named.get("and", ()):
             conjuncts = self._members(head)
             for v in vals:
                 if not all(self.conforms(m, v) for m in conjuncts):
                     report("AndConstraintComponent", v)
-        for head in params[P_or] if "or" in present else ():
+        for head in named.get("or", ()):
             disjuncts = self._members(head)
             for v in vals:
                 if not any(self.conforms(m, v) for m in disjuncts):
                     report("OrConstraintComponent", v)
-        for head in params[P_xone] if "xone" in present else ():
+        for head in named.get("xone", ()):
             options = self._members(head)
             for v in vals:
                 if sum(1 for m in options if self.conforms(m, v)) != 1:
                     report("XoneConstraintComponent", v)
-        for inner in params[P_node] if "node" in present else ():
+        for inner in named.get("node", ()):
             for v in vals:
                 if not self.conforms(inner, v):
                     report("NodeConstraintComponent", v)
-        for inner in params[P_property] if "property" in present else ():
+        for inner in named.get("property", ()):
             out.extend(self.validate(self.shapes.get(inner), vals, first_only=first_only))
         if "qualifiedValueShape" in present:
             self._qualified(shape, vals, report)
-        for closed in params[P_closed] if "closed" in present else ():
+        for closed in named.get("closed", ()):
             if isinstance(closed, Literal) and closed.value is True:
                 permitted = {ox.NamedNode(str(p)) for p in shape.lists.get(P_ignoredProperties, [])}
-                for inner in params[P_property] if "property" in present else ():
+                for inner in named.get("property", ()):
                     path = self.shapes.get(inner).path
                     if isinstance(path, URIRef):
                         permitted.add(ox.NamedNode(str(path)))
@@ -392,7 +393,7 @@ class CoreEvaluator:
                     for predicate, obj in self.predicate_objects(v):
                         if predicate not in permitted:
                             report("ClosedConstraintComponent", obj, to_rdflib(predicate))
-        for expected in params[P_hasValue] if "hasValue" in present else ():
+        for expected in named.get("hasValue", ()):
             if not any(to_rdflib(v) == expected for v in vals):
                 report("HasValueConstraintComponent", None)
         if "in" in present:
@@ -406,8 +407,9 @@ class CoreEvaluator:
         present = shape.present
         if not present & _PAIR_NAMES:
             return
+        named = shape.named
         mine = {to_rdflib(v): v for v in vals}
-        for other in params[P_equals] if "equals" in present else ():
+        for other in named.get("equals", ()):
             theirs = {to_rdflib(v): v for v in self.values(f, _iri(other, shape))}
             for term, v in mine.items():
                 if term not in theirs:
@@ -415,7 +417,7 @@ class CoreEvaluator:
             for term, v in theirs.items():
                 if term not in mine:
                     report("EqualsConstraintComponent", v)
-        for other in params[P_disjoint] if "disjoint" in present else ():
+        for other in named.get("disjoint", ()):
             shared = {to_rdflib(v) for v in self.values(f, _iri(other, shape))}
             for term, v in mine.items():
                 if term in shared:

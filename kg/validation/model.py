@@ -104,9 +104,13 @@ class Shape:
     lists: dict[URIRef, list[Node]] = field(default_factory=dict)
     # Local names of the parameters present: a str set is a fast test in the evaluation loop.
     present: frozenset[str] = frozenset()
+    # The parameters by local name ("class", "minCount"…): str keys hash and compare in C,
+    # rdflib URIRefs in Python.
+    named: dict[str, list[Node]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.present = frozenset(str(p)[len(str(SH)) :] for p in self.params)
+        self.named = {str(p)[len(str(SH)) :]: v for p, v in self.params.items()}
+        self.present = frozenset(self.named)
 
     @property
     def has_targets(self) -> bool:
