@@ -2,7 +2,9 @@
 
 A pure ASGI middleware, so the check happens as bytes arrive: a `Content-Length` above the limit
 is answered at once without reading the body; a chunked body is counted while it streams and
-refused as soon as it passes the limit. Handlers can then read bodies without further checks.
+refused as soon as it passes the limit. Requests without a body, or with a declared length within
+the limit, pass straight through (most requests: GETs). Handlers can then read bodies without
+further checks.
 """
 
 from __future__ import annotations
@@ -30,15 +32,24 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        unknown_length = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = 0
+                    unknown_length = True
+                    continue
                 if declared > self.max_bytes:
                     await self._refuse(send)
                     return
+            elif name == b"transfer-encoding":
+                unknown_length = True
+        if not unknown_length:
+            # No body, or one whose declared length (the HTTP parser delivers no more than it
+            # declares) is within the bound: nothing to count, so no wrapping of every message.
+            await self.app(scope, receive, send)
+            return
         received = 0
         started = False
 

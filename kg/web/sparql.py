@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import pyoxigraph as ox
@@ -117,8 +117,12 @@ def _one_line_up(match: re.Match[str]) -> str:
     return f"{match[1]}{int(match[2]) - 1}"
 
 
+@lru_cache(maxsize=256)
 def _format_choice(accept: str | None, fmt_param: str | None) -> FormatChoice:
-    """The format for each kind of answer; 406 now if neither kind has an acceptable one."""
+    """The format for each kind of answer; 406 now if neither kind has an acceptable one.
+
+    A pure function of two headers that clients repeat: remembered for the most recent ones.
+    """
     solutions: str | None
     graph: str | None
     try:
