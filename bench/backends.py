@@ -63,10 +63,11 @@ class Column:
 
     load_s: float = 0.0
     cells: dict[str, float | str] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)  # the store's message, for failures
 
 
-def _median_ms(run: Runner, example: Example, runs: int) -> float | str:
-    """Median wall time of `runs` runs after one warm-up, or why it has none."""
+def _median_ms(run: Runner, example: Example, runs: int) -> tuple[float | str, str]:
+    """Median wall time of `runs` runs after one warm-up, or what failed and the message."""
     fmt = OutputFormat.ntriples if example.kind == "construct" else OutputFormat.json
     try:
         run(example.query, fmt)
@@ -75,11 +76,12 @@ def _median_ms(run: Runner, example: Example, runs: int) -> float | str:
             started = time.perf_counter()
             run(example.query, fmt)
             samples.append((time.perf_counter() - started) * 1000)
-    except QueryTimeoutError:
-        return "timeout"
+    except QueryTimeoutError as exc:
+        return "timeout", str(exc)
     except KgError as exc:
-        return "refused" if "Virtuoso" in str(exc) or "failed the query" in str(exc) else "error"
-    return statistics.median(samples)
+        refused = "Virtuoso" in str(exc) or "failed the query" in str(exc)
+        return ("refused" if refused else "error"), str(exc)
+    return statistics.median(samples), ""
 
 
 @contextmanager
@@ -142,7 +144,9 @@ def _measure(
         with _backend(name, files, work) as (load_s, run):
             column = Column(load_s=load_s)
             for example in examples:
-                column.cells[example.id] = _median_ms(run, example, runs)
+                column.cells[example.id], why = _median_ms(run, example, runs)
+                if why:
+                    column.why[example.id] = " ".join(why.split())[:300]
                 print(f"  {name:16} {example.id:50} {_cell(column.cells[example.id])}",
                       flush=True)
             columns[name] = column
@@ -179,6 +183,12 @@ def _table(title: str, triples: int, columns: dict[str, Column], ids: Sequence[s
         "| `Backend.load` (s) | " + " | ".join(f"{columns[b].load_s:.1f}" for b in BACKENDS)
         + " |"
     )
+    failures = [
+        f"- {example_id} on {b}: {columns[b].why[example_id]}"
+        for b in BACKENDS for example_id in ids if example_id in columns[b].why
+    ]
+    if failures:
+        lines += ["", "Failures, with the store's message:", "", *failures]
     return "\n".join(lines) + "\n"
 
 
