@@ -14,6 +14,7 @@ between. A store with quads in the default graph (which kg never writes) is coun
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import threading
 from collections import Counter
@@ -48,11 +49,27 @@ def compress_and_count(sorted_nquads: Path, target: Path, work: Path) -> Dataset
 
     reader = threading.Thread(target=count_objects, daemon=True)
     reader.start()
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)  # bounded: memory stays flat
+
+    failures: list[BaseException] = []
+
+    def compress() -> None:  # zlib releases the GIL: compression overlaps the counting
+        try:
+            with gzip_out(target) as gz:
+                while (chunk := chunks.get()) is not None:
+                    gz.write(chunk)
+        except BaseException as exc:  # reported by the caller; keep draining so it never blocks
+            failures.append(exc)
+            while chunks.get() is not None:
+                pass
+
+    compressor = threading.Thread(target=compress, daemon=True)
+    compressor.start()
     try:
-        with sorted_nquads.open("rb") as source, gzip_out(target) as gz:
+        with sorted_nquads.open("rb") as source:
             rest = b""
             for chunk in iter(lambda: source.read(_CHUNK), b""):
-                gz.write(chunk)
+                chunks.put(chunk)
                 lines = (rest + chunk).split(b"\n")
                 rest = lines.pop()
                 object_lines = []
@@ -79,6 +96,10 @@ def compress_and_count(sorted_nquads: Path, target: Path, work: Path) -> Dataset
                 raise ValueError("the sorted dump does not end with a newline")
         objects.stdin.close()
     finally:
+        chunks.put(None)
+        compressor.join()
+        if failures:
+            raise failures[0]
         if objects.wait() != 0 and not counted:
             raise OSError("sorting the objects of the dump failed")
         reader.join()
