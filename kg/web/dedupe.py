@@ -15,6 +15,8 @@ The result caches help only once an answer exists. Two cases reach the workers b
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -39,6 +41,9 @@ class _Call(Generic[T]):
     result: T | None = None
     error: BaseException | None = None
     waiters: int = 0
+    loop_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = field(
+        default_factory=list
+    )
 
 
 class Coalescer(Generic[T]):
@@ -72,10 +77,7 @@ class Coalescer(Generic[T]):
             self.settle(key, call, result=result)
             return result
         if not call.done.wait(timeout_s):
-            raise QueryTimeoutError(
-                f"The query did not finish within {timeout_s:g} s (an identical one was being "
-                "evaluated). Narrow it (a more selective pattern, a LIMIT) or ask for less."
-            )
+            raise _waited_too_long(timeout_s)
         with self._lock:
             self.shared += 1
         if call.error is not None:
@@ -94,6 +96,28 @@ class Coalescer(Generic[T]):
             self._calls[key] = call
             return call
 
+    async def join(self, key: Hashable, *, timeout_s: float) -> tuple[bool, T | None]:
+        """On the event loop: (True, result) of the evaluation of `key` in flight, awaited;
+        (False, None) at once if none is. Raises its error, or `QueryTimeoutError` after
+        `timeout_s`."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            call = self._calls.get(key)
+            if call is None:
+                return False, None
+            call.waiters += 1
+            finished: asyncio.Future[None] = loop.create_future()
+            call.loop_waiters.append((loop, finished))
+        try:
+            await asyncio.wait_for(finished, timeout_s)
+        except TimeoutError:
+            raise _waited_too_long(timeout_s) from None
+        with self._lock:
+            self.shared += 1
+        if call.error is not None:
+            raise call.error
+        return True, call.result
+
     def settle(
         self, key: Hashable, call: _Call[T], *, result: T | None = None,
         error: BaseException | None = None,
@@ -102,7 +126,24 @@ class Coalescer(Generic[T]):
         call.result, call.error = result, error
         with self._lock:
             del self._calls[key]
+            loop_waiters = list(call.loop_waiters)  # none can join once the key is gone
         call.done.set()
+        for loop, finished in loop_waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
+                loop.call_soon_threadsafe(_finish, finished)
+
+
+def _finish(finished: asyncio.Future[None]) -> None:
+    """On a waiter's loop: the evaluation it waits for is over."""
+    if not finished.done():
+        finished.set_result(None)
+
+
+def _waited_too_long(timeout_s: float) -> QueryTimeoutError:
+    return QueryTimeoutError(
+        f"The query did not finish within {timeout_s:g} s (an identical one was being "
+        "evaluated). Narrow it (a more selective pattern, a LIMIT) or ask for less."
+    )
 
 
 class RecentTimeouts:

@@ -290,11 +290,11 @@ class QueryService:
     ) -> Answer | None:
         """`answer` on the event loop, if that needs no waiting; else None (call `answer`).
 
-        Cached answers, and evaluations when no identical query is in flight, are answered
+        Cached answers, identical queries in flight (awaited) and evaluations are answered
         here: a free worker and then its pipe are awaited in the loop, with the same guard,
         deadline, kill, cache and metrics as `answer`. What would block instead (admission
-        beyond `max_concurrent_queries`, a duplicate in flight, a remote store) returns None,
-        so the router runs `answer` in a thread, where blocking is allowed.
+        beyond `max_concurrent_queries`, a remote store) returns None, so the router runs
+        `answer` in a thread, where blocking is allowed.
         """
         if self.remote is not None:
             return None
@@ -330,16 +330,20 @@ class QueryService:
         if plan.cacheable and (reused := self._reuse(plan.key, plan.version, if_none_match)):
             return reused
         plan = plan.guarded(self._guard(query))
+        deadline = time.monotonic() + timeout_s  # waiting for a worker counts, as in `answer`
         if plan.cacheable:
             self.timeouts.check(plan.key, timeout_s)
-        deadline = time.monotonic() + timeout_s  # waiting for a worker counts, as in `answer`
-        worker = await self.executor.claim(timeout_s=timeout_s)
+            joined, shared = await self.flights.join(plan.key, timeout_s=timeout_s)
+            if joined:  # an identical query was in flight: its outcome is this one's
+                assert shared is not None
+                return self._finish(plan, shared, if_none_match)
+        worker = await self.executor.claim(timeout_s=max(0.0, deadline - time.monotonic()))
         if worker is None:
             return None
         call = self.flights.lead(plan.key) if plan.cacheable else None
         if plan.cacheable and call is None:
-            self.executor.release(worker)  # an identical query is in flight: wait for it
-            return None
+            self.executor.release(worker)  # an identical query started meanwhile: `answer`
+            return None  # waits for it in a thread (rare: a race of two requests)
         try:
             outcome = await self.executor.run_claimed(
                 worker, plan.job(), timeout_s=timeout_s, deadline=deadline

@@ -80,11 +80,40 @@ def test_a_loop_request_waits_for_a_worker_within_its_deadline(service: QuerySer
     assert service.answer(MARKER + " # both workers back").status == 200
 
 
-def test_the_loop_path_hands_over_a_duplicate_in_flight(service: QueryService) -> None:
-    plan_key = service._plan(f"{MARKER} # dup", FormatChoice(), (), ()).key
-    call = service.flights.lead(plan_key)
-    assert call is not None
-    assert asyncio.run(service.try_answer_async(f"{MARKER} # dup")) is None  # one in flight
-    service.flights.settle(plan_key, call, error=QueryTimeoutError("unused"))
-    answer = asyncio.run(service.try_answer_async(f"{MARKER} # dup"))
-    assert answer is not None and values(answer.body) == ["one"]
+def test_a_loop_request_joins_an_identical_query_in_flight(service: QueryService) -> None:
+    text = f"{MARKER} # dup"
+    plan = service._plan(text, FormatChoice(), (), ()).guarded(service._guard(text))
+
+    async def scenario() -> None:
+        call = service.flights.lead(plan.key)
+        assert call is not None
+        joined = [asyncio.ensure_future(service.try_answer_async(text)) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        assert not any(j.done() for j in joined)
+        assert call.waiters == 3
+        # the leader (here: this test, evaluating in a thread) settles; every joiner gets it
+        outcome = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: service.executor.run(plan.job(), timeout_s=10))
+        service.flights.settle(plan.key, call, result=outcome)
+        answers = await asyncio.wait_for(asyncio.gather(*joined), 10)
+        for answer in answers:
+            assert answer is not None and values(answer.body) == ["one"]
+
+    busy_before = service.executor.restarts
+    asyncio.run(scenario())
+    assert service.flights.shared == 3
+    assert service.executor.restarts == busy_before
+
+    other = f"{MARKER} # another"  # not cached yet
+    other_key = service._plan(other, FormatChoice(), (), ()).key
+
+    async def failing() -> None:
+        call = service.flights.lead(other_key)
+        assert call is not None
+        joined = asyncio.ensure_future(service.try_answer_async(other))
+        await asyncio.sleep(0.05)
+        service.flights.settle(other_key, call, error=QueryTimeoutError("the leader's error"))
+        with pytest.raises(QueryTimeoutError, match="the leader's error"):
+            await asyncio.wait_for(joined, 10)
+
+    asyncio.run(failing())
