@@ -8,8 +8,11 @@ round trip and keeps the IRI what a browser shows. `Link: <…?format=…>; rel=
 lists every representation. Formats: HTML (browsers), Turtle, JSON-LD compacted with
 `ontology/context.jsonld`, N-Triples — by `Accept`, or `?format=html|ttl|jsonld|nt`, which wins.
 
-Also here: the indexes (`/sites`, `/places`, `/people`, `/sources`…, with filters) and the
-`/static/…` stylesheet. Every query goes through the QueryService (deadline and cache).
+The routes of the minted IRIs and vocabulary terms are in `kg.web.entity_routes` (conditional
+requests, the rendered-page cache, one worker job per page); this module holds what every page
+shares — the representations and their negotiation, the reader's language, rendering — and the
+ontology page, the indexes (`/sites`, `/places`, `/people`, `/sources`…, with filters) and the
+`/static/…` stylesheet, whose queries go through the QueryService (deadline and cache).
 """
 
 from __future__ import annotations
