@@ -112,6 +112,36 @@ def test_bare_numbers_read_back_as_rdflib_reads_them(tmp_path: Path, text: str) 
     assert ours == {canonical(t) for t in Graph().parse(path).objects()}
 
 
+def test_natively_loaded_dates_and_strings_answer_as_pyshacl(tmp_path: Path) -> None:
+    """Values a query may pass without the exact check (canonical dates, plain strings, typed
+    instances) and look-alikes that must get it ("2021-02-30" is no date; "x"@en no string)."""
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        "@prefix ex: <http://example.org/s#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        'ex:a a ex:T ; ex:day "2021-02-28"^^xsd:date , "2021-02-30"^^xsd:date ,\n'
+        '    "2020-02-29"^^xsd:date ;\n'
+        '    ex:text "plain" , "tagged"@en ; ex:link ex:b , ex:c , [ a ex:C ] .\n'
+        "ex:b a ex:C .\nex:c a ex:D .\n"
+        "ex:D <http://www.w3.org/2000/01/rdf-schema#subClassOf> ex:C .\n",
+        encoding="utf-8",
+    )
+    assert native_safe(data.read_bytes())
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        _PREFIXES
+        + "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        + "ex:S a sh:NodeShape ; sh:targetClass ex:T ;\n"
+        + "  sh:property [ sh:path ex:day ; sh:datatype xsd:date ] ,\n"
+        + "    [ sh:path ex:text ; sh:datatype xsd:string ] ,\n"
+        + "    [ sh:path ex:text ;\n"
+        + "      sh:datatype <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString> ] ,\n"
+        + "    [ sh:path ex:link ; sh:class ex:C ; sh:nodeKind sh:IRI ] .\n",
+        encoding="utf-8",
+    )
+    assert _same_as_pyshacl([data], [shapes], []) == 4
+
+
 def test_literal_components_answer_as_pyshacl_on_the_files_literals() -> None:
     count = _same_as_pyshacl([LITERALS / "data.ttl"], [LITERALS / "shapes.ttl"], [])
     assert count >= 8  # the fixture is built to fail often

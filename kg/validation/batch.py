@@ -146,10 +146,53 @@ def _prefiltered(ev: CoreEvaluator, shape: Shape, focus: list[OxTerm]) -> list[O
     return out
 
 
+_DATE = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"  # a valid date in any month
+_SURE_DATATYPE: dict[Node, str] = {
+    URIRef(f"{XSD}string"): f'(isLiteral(?v) && DATATYPE(?v) = <{XSD}string> && LANG(?v) = "")',
+    RDF.langString: '(isLiteral(?v) && LANG(?v) != "")',
+    URIRef(
+        f"{XSD}date"
+    ): f'(isLiteral(?v) && DATATYPE(?v) = <{XSD}date> && REGEX(STR(?v), "{_DATE}"))',
+}
+_SURE_KIND: dict[Node, str] = {
+    SH.IRI: "isIRI(?v)",
+    SH.BlankNode: "isBlank(?v)",
+    SH.Literal: "isLiteral(?v)",
+    SH.BlankNodeOrIRI: "!isLiteral(?v)",
+    SH.BlankNodeOrLiteral: "!isIRI(?v)",
+    SH.IRIOrLiteral: "!isBlank(?v)",
+}
+
+
+def _surely_passes(shape: Shape) -> str | None:
+    """A SPARQL condition on ?v under which every value-level component surely passes, when each
+    has one (sh:class, sh:nodeKind, sh:datatype string/langString/date); else None.
+
+    Only what pyshacl provably accepts: a plain string for xsd:string, any language-tagged
+    literal for rdf:langString, a natively stored xsd:date whose day exists in every month (a
+    wrapped or unusual date goes to the exact check), an instance by rdf:type/rdfs:subClassOf*.
+    """
+    parts: list[str] = []
+    for name, values in shape.named.items():
+        for value in values:
+            if name == "class" and isinstance(value, URIRef):
+                member = f"?v <{RDF.type}>/<{RDFS.subClassOf}>* <{value}>"
+                parts.append(f"(!isLiteral(?v) && EXISTS {{ {member} }})")
+            elif name == "datatype" and value in _SURE_DATATYPE:
+                parts.append(_SURE_DATATYPE[value])
+            elif name == "nodeKind" and value in _SURE_KIND:
+                parts.append(_SURE_KIND[value])
+            else:
+                return None
+    return " && ".join(parts) if parts else None
+
+
 def _failing_values_holders(ev: CoreEvaluator, value_shape: Shape, path: str) -> set[OxTerm]:
     """Focus nodes with a value failing the value-level components (each value checked once)."""
     node_shape = replace(value_shape, path=None, path_node=None)
-    values = _select(ev, f"SELECT DISTINCT ?v WHERE {{ ?this {path} ?v }}")
+    sure = _surely_passes(value_shape)
+    unsure = "" if sure is None else f" FILTER (!({sure}))"
+    values = _select(ev, f"SELECT DISTINCT ?v WHERE {{ ?this {path} ?v{unsure} }}")
     bad = [v for v in values if ev.validate(node_shape, [v], first_only=True)]
     if not bad:
         return set()
