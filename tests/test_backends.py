@@ -49,9 +49,6 @@ from kg.store import GraphCount
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "oxigraph": {},
     "virtuoso": {
-        "007-names-in-arabic-script": "ORDER BY over literals of different language tags: "
-        "Virtuoso 7.2 sorts them by its internal language id before the text (SPARQL leaves the "
-        "relative order of language-tagged literals to the engine)",
         "010-construction-dates-that-disagree": "Virtuoso 7.2 evaluates EXISTS to the integers "
         "1/0, not the xsd:boolean true/false SPARQL 1.1 defines",
         "021-conflicting-conditions": "Virtuoso 7.2 refuses `EXISTS {…} || EXISTS {…}` inside "
