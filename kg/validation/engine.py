@@ -71,7 +71,9 @@ def validate_paths(
     it), the rest of `<root>/data/ttl` is validated *with* it as context and only results located
     in the requested files (or the ontology) are reported — otherwise every link out of the file
     would be reported as dangling. `with_context=False` validates the files alone.
-    Parsed files are cached under `<root>/var/cache/validation/` unless `use_cache` is False.
+    The store of the last run, its results and the locator's parses are kept under
+    `<root>/var/cache/validation/` (unless `use_cache` is False), so a re-run after an edit
+    re-validates only what the edit can affect (`kg.validation.cache`).
     The ontology (default `ontology/heritage.ttl` + `ontology/vocab/*.ttl`) is mixed into the data
     graph, as pyshacl's `ont_graph` does, so class hierarchies and concept schemes are visible to
     the shapes — and the ontology's own nodes are validated and located too.
