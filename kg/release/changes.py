@@ -1,8 +1,8 @@
 """What changed since the previous release: added and removed quads, and entities touched.
 
-Both releases' `dataset.nq.gz` are in the same canonical order (graph, then line) with canonical
-blank-node labels, so the quad changeset is one streaming merge of two sorted files, and unchanged
-data gives an empty changeset. Entities are compared the same way, through each release's
+Both releases' `dataset.nq.gz` are byte-sorted N-Quads (`LC_ALL=C sort -u`) with canonical
+blank-node labels, so the quad changeset is one `comm` of two sorted files, and unchanged data
+gives an empty changeset. Entities are compared by a streaming merge of each release's
 `entities.tsv.gz` (entity IRI, a digest of all its quads — its own and those of the blank nodes it
 owns — and its type): in the new release only → Create, in the old only → Delete, digest differs →
 Update. Each becomes one Activity Streams 2.0 activity (the IIIF Change Discovery / Linked Art
@@ -23,18 +23,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, cast
 
-import pyoxigraph as ox
-
 from kg.namespaces import HK
 
 __all__ = [
     "ChangeSummary",
     "diff_entities",
-    "diff_quads",
     "diff_sorted_files",
-    "entity_item",
     "gzip_reader",
-    "keyed_lines",
     "quad_key",
     "write_entity_index",
 ]
@@ -48,47 +43,6 @@ def quad_key(graph: str, line: str) -> str:
 def gzip_reader(path: Path) -> IO[bytes]:
     """A gzip file opened for reading, typed as the byte stream pyoxigraph's parser takes."""
     return cast(IO[bytes], gzip.open(path, "rb"))
-
-
-def keyed_lines(nquads_gz: Path) -> Iterator[str]:
-    """The sort keys of a release's `dataset.nq.gz`, in file order (which is key order)."""
-    with gzip_reader(nquads_gz) as handle:
-        for quad in ox.parse(handle, ox.RdfFormat.N_QUADS):
-            graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
-            line = f"{quad.subject} {quad.predicate} {quad.object}"
-            line = f"{line} {graph} ." if graph else f"{line} ."
-            yield quad_key(graph, line)
-
-
-def _line_of(key: str) -> str:
-    return key.split(" ", 1)[1]
-
-
-def diff_quads(
-    old: Iterator[str], new: Iterator[str], *, added: IO[bytes], removed: IO[bytes]
-) -> tuple[int, int]:
-    """Merge two sorted key streams; write added and removed lines; return their counts."""
-    n_added = n_removed = 0
-    old_key, new_key = next(old, None), next(new, None)
-    while old_key is not None or new_key is not None:
-        if new_key is None or (old_key is not None and old_key < new_key):
-            assert old_key is not None
-            removed.write(_line_of(old_key).encode("utf-8") + b"\n")
-            n_removed += 1
-            old_key = next(old, None)
-        elif old_key is None or new_key < old_key:
-            added.write(_line_of(new_key).encode("utf-8") + b"\n")
-            n_added += 1
-            new_key = next(new, None)
-        else:
-            old_key, new_key = next(old, None), next(new, None)
-    return n_added, n_removed
-
-
-def entity_item(owner: str, line: str, type_iri: str) -> str:
-    """One line of the entity sorter: the owner, a hash of one of its quads, maybe its type."""
-    digest = hashlib.blake2b(line.encode("utf-8"), digest_size=12).hexdigest()
-    return f"{owner}\t{digest}\t{type_iri}"
 
 
 def write_entity_index(items: Iterator[str], output: IO[bytes]) -> int:
