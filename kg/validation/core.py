@@ -20,7 +20,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pyoxigraph as ox
-from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, RDFS, SH, XSD, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
@@ -497,8 +496,14 @@ class CoreEvaluator:
         )
 
 
-# pyshacl's literal comparison (untyped there), seen through a typed name.
-_compare: Callable[[Literal, Literal], int] = compare_literal
+def _compare(value: Literal, bound: Literal) -> int:
+    """pyshacl's literal comparison, imported on first use: importing pyshacl costs ~1 s and
+    only the range components need it."""
+    from pyshacl.rdfutil.compare import compare_literal
+
+    compare: Callable[[Literal, Literal], int] = compare_literal  # untyped there
+    return compare(value, bound)
+
 
 _RANGE_NAMES = frozenset({"minExclusive", "minInclusive", "maxExclusive", "maxInclusive"})
 _LENGTH_NAMES = frozenset({"minLength", "maxLength"})

@@ -21,7 +21,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pyshacl
 import rdflib
 from rdflib import Graph
 
@@ -139,6 +138,8 @@ def run_pyshacl(
     pyshacl switches `rdflib.NORMALIZE_LITERALS` off while it reads shapes and unconditionally
     back on afterwards — a global side effect that would change how later parses build literals.
     """
+    import pyshacl  # here: the reference needs it, `kg validate` does not (~1 s to import)
+
     saved = rdflib.NORMALIZE_LITERALS
     try:
         conforms, results_graph, _ = pyshacl.validate(

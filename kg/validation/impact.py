@@ -20,7 +20,6 @@ import pyoxigraph as ox
 from rdflib import RDFS, SH, URIRef, Variable
 from rdflib.collection import Collection
 from rdflib.paths import AlternativePath, MulPath, NegatedPath, SequencePath
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.validation.model import Path, Shape, Shapes
@@ -130,6 +129,8 @@ def sparql_reach(query: str) -> int | None:
     subject, an inverse path, or a `*`/`+` path other than `rdfs:subClassOf*` (covered by the
     global subClassOf rule) gives None, and the constraint is then evaluated for all nodes.
     """
+    from rdflib.plugins.sparql import prepareQuery  # only incremental runs parse queries
+
     try:
         algebra = prepareQuery(query).algebra
     except Exception:  # rdflib raises many kinds; an unparsable query means unbounded
