@@ -50,7 +50,8 @@ def _wrk(port: int, paths: list[str], work: Path, *, clients: int, seconds: floa
          conditional: bool) -> Throughput:
     listing = work / "wrk-paths.txt"
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
-    env = {"BENCH_PATHS": str(listing), "BENCH_CONDITIONAL": "1" if conditional else "0"}
+    env = {"BENCH_PATHS": str(listing), "BENCH_CONDITIONAL": "1" if conditional else "0",
+           "BENCH_THREADS": str(clients)}
     result = run(["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
                   "--timeout", "30s", "-s", _WRK_SCRIPT, f"http://127.0.0.1:{port}"],
                  env=env, timeout_s=seconds + 120).check("wrk")

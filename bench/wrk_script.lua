@@ -1,9 +1,10 @@
 -- wrk script for bench.query: replay a fixed list of requests, one connection per thread.
 -- Environment: BENCH_PATHS (file, one request path per line), BENCH_CONDITIONAL ("1" to send
--- If-None-Match with the ETag last seen for that path). Prints a JSON summary at the end.
+-- If-None-Match with the ETag last seen for that path), BENCH_THREADS (wrk's -t). Each thread
+-- starts at its own offset, an equal share of the list apart, so "unique" requests stay unique
+-- across threads. Prints a JSON summary at the end.
 local paths = {}
 local counter = 0
-local thread_index = 0
 local position = 0
 local etags = {}
 local last_path = nil
@@ -18,7 +19,10 @@ function init(args)
   for line in io.lines(os.getenv("BENCH_PATHS")) do
     paths[#paths + 1] = line
   end
-  position = (thread_index * 7919) % #paths
+  -- thread_index is the global that setup's thread:set() wrote into this thread's state (a file-scope
+  -- `local` of the same name would hide it and start every thread at 0).
+  local threads = tonumber(os.getenv("BENCH_THREADS")) or 1
+  position = math.floor((thread_index or 0) * #paths / threads) % #paths
 end
 
 function request()
