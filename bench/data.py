@@ -22,6 +22,10 @@ __all__ = ["SEED", "TRIPLES_PER_SITE", "Dataset", "cache_directory", "dataset"]
 
 # Measured: `kg synth` writes about 235 triples per site once the minimum counts of the other
 # entities no longer dominate (1,174,003 triples for 5,000 sites).
+# Nominal sizes: what a run is asked for. A generated dataset is about that big (100k -> 101,518
+# triples), so "up to a size" options compare these names, never a dataset's exact triple count.
+SIZES = {"none": 0, "quick": 5_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000,
+         "10M": 10_000_000}
 TRIPLES_PER_SITE = 235
 SEED = 20261123
 VIOLATIONS = 0.01  # 1% of the sites carry one deliberate violation, so validation has work
@@ -42,6 +46,11 @@ class Dataset:
     synth_seconds: float
     synth_peak_rss_mb: float | None  # None: generated before the suite measured memory right
     cached: bool = False
+
+    @property
+    def nominal(self) -> int:
+        """The size this dataset was generated for (its label's number of triples)."""
+        return SIZES[self.label]
 
     def turtle_files(self) -> list[Path]:
         """Every Turtle file, sorted (the manifest is not one)."""

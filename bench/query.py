@@ -168,7 +168,7 @@ def bench_query(data: Dataset, stores: Stores, work: Path,
                  work / "ceiling.log"):
         ceiling = _measure(port, ["/constant"], work, settings, False)
     reference: dict[str, Throughput] | None = None
-    if data.triples <= settings.rdflib_endpoint_up_to:
+    if data.nominal <= settings.rdflib_endpoint_up_to:
         reference = _rdflib_endpoint(stores, entities, site_types, work, settings)
     return _rows(data, results, ceiling, reference, settings)
 

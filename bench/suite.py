@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.budget import Budget
-from bench.data import QUICK_VIOLATIONS, VIOLATIONS, Dataset, dataset
+from bench.data import QUICK_VIOLATIONS, SIZES, VIOLATIONS, Dataset, dataset
 from bench.load import LoadSettings, LoadState, bench_load
 from bench.plot import write_plot
 from bench.proc import ROOT
@@ -27,8 +27,6 @@ from bench.validate import ValidateState, bench_validate
 
 __all__ = ["main"]
 
-SIZES = {"none": 0, "quick": 5_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000,
-         "10M": 10_000_000}
 SECTIONS = ("load", "validate", "query", "release")
 _PREFACE = """Produced by `make bench` (`python -m bench`); `python -m bench --quick` is the small
 version CI runs as a test. Every comparison runs both sides in the same run, on the same data:
