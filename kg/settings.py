@@ -54,7 +54,15 @@ class Settings(BaseSettings):
         description="TESTS ONLY: /update and /store without a token; refused unless host is "
         "loopback",
     )
-    workers: int = Field(default=2, ge=1, description="query worker processes of `kg serve`")
+    workers: int = Field(
+        default=2, ge=1, description="query worker processes `kg serve` starts with"
+    )
+    max_workers: int = Field(
+        default=8,
+        ge=1,
+        description="most query worker processes: when every one is busy, another is started "
+        "(and kept) up to this many, so short requests do not wait behind long queries",
+    )
     max_concurrent_queries: int = Field(
         default=8, ge=1, description="queries admitted at once; more wait briefly, then get 503"
     )

@@ -14,6 +14,14 @@ data while `kg load` swaps stores, without ever mixing two builds in one answer.
 Concurrency is bounded twice: at most `max_concurrent_queries` requests are admitted (the rest
 wait briefly, then get 503), and each admitted request waits for an idle worker no longer than
 its own deadline.
+
+The pool is elastic between `workers` and `max_workers`: `workers` start with the server; when a
+request finds every worker busy, one more is started (in a thread, from the forkserver) up to
+`max_workers`, and kept. Without this, a few first evaluations of queries that take seconds held
+every worker, and cheap requests (entity pages, small queries) queued behind them although the
+machine had time for them; with it, as in Oxigraph's server (a thread per request), the
+operating system shares the cores between long and short evaluations, each still killable at its
+deadline.
 """
 
 from __future__ import annotations
@@ -65,8 +73,10 @@ class Executor:
     most recent workers killed at a deadline, so operators and tests can check they are gone.
     """
 
-    def __init__(self, *, workers: int, max_concurrent: int) -> None:
+    def __init__(self, *, workers: int, max_concurrent: int, max_workers: int = 0) -> None:
         self._context = _worker_context()
+        self._max_workers = max(workers, max_workers)
+        self._starting = 0  # workers being started for requests that found none idle
         self._admission = threading.BoundedSemaphore(max_concurrent)
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         # Event-loop requests waiting for a worker; served before threads blocked on `_idle`.
@@ -104,16 +114,23 @@ class Executor:
                 "The endpoint is answering as many queries as it is allowed to; retry shortly."
             )
         try:
-            try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise ServiceBusyError(
-                    f"No query worker became free within the {timeout_s:g} s deadline; "
-                    "retry shortly."
-                ) from None
-            return self._run_on(worker, job, deadline, timeout_s)
+            return self._run_on(self._take(deadline, timeout_s), job, deadline, timeout_s)
         finally:
             self._admission.release()
+
+    def _take(self, deadline: float, timeout_s: float) -> _Worker:
+        """An idle worker for an admitted request in a thread (the pool grows if none is)."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            self._grow()
+        try:
+            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise ServiceBusyError(
+                f"No query worker became free within the {timeout_s:g} s deadline; "
+                "retry shortly."
+            ) from None
 
     async def claim(self, *, timeout_s: float) -> _Worker | None:
         """An admitted idle worker, awaited on the event loop for up to `timeout_s`.
@@ -132,6 +149,7 @@ class Executor:
             except queue.Empty:
                 waiter: asyncio.Future[_Worker] = loop.create_future()
                 self._loop_waiters.append((loop, waiter))
+        self._grow()
         expiry = loop.call_later(timeout_s, _expire, waiter)
         try:
             return await waiter
@@ -147,6 +165,35 @@ class Executor:
             raise
         finally:
             expiry.cancel()
+
+    def _grow(self) -> None:
+        """A request found no idle worker: start one more, in a thread, if the pool may grow.
+
+        The new worker is handed out like a returned one (`_give_back`), so whoever waits
+        longest gets it; the request does not wait for the start itself (a few milliseconds
+        from the forkserver, which must not block the event loop).
+        """
+        with self._lock:
+            if self._closed or len(self._live) + self._starting >= self._max_workers:
+                return
+            self._starting += 1
+        threading.Thread(target=self._add_worker, name="kg-worker-start", daemon=True).start()
+
+    def _add_worker(self) -> None:
+        """Start one worker and put it in the pool (or stop it if the pool closed meanwhile)."""
+        try:
+            worker = self._spawn()
+        finally:
+            with self._lock:
+                self._starting -= 1
+        with self._lock:
+            closed = self._closed
+            if closed:
+                self._live.pop(worker.pid, None)
+        if closed:
+            _stop(worker)
+            return
+        self._give_back(worker)
 
     def _give_back(self, worker: _Worker) -> None:
         """Return a free worker: to the first event-loop waiter, else to the idle queue."""
@@ -296,11 +343,23 @@ class Executor:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
         for worker in workers:
-            worker.process.join(2.0)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join(_KILL_WAIT_S)
-            worker.conn.close()
+            _join_or_kill(worker)
+
+
+def _stop(worker: _Worker) -> None:
+    """Ask an idle worker to exit; kill it if it does not."""
+    with contextlib.suppress(OSError):
+        worker.conn.send(None)
+    _join_or_kill(worker)
+
+
+def _join_or_kill(worker: _Worker) -> None:
+    """Wait briefly for a worker asked to exit, kill it if it lingers, close its pipe."""
+    worker.process.join(2.0)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join(_KILL_WAIT_S)
+    worker.conn.close()
 
 
 def _expire(waiter: asyncio.Future[_Worker]) -> None:

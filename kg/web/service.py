@@ -145,7 +145,9 @@ class QueryService:
         self.metrics = Metrics()
         self.cache = ResultCache(settings.cache_max_bytes)
         self.executor = Executor(
-            workers=settings.workers, max_concurrent=settings.max_concurrent_queries
+            workers=settings.workers,
+            max_workers=settings.max_workers,
+            max_concurrent=settings.max_concurrent_queries,
         )
         self.metrics.gauges["kg_sparql_worker_restarts_total"] = lambda: self.executor.restarts
         self.metrics.gauges["kg_sparql_workers_live"] = lambda: len(self.executor.worker_pids())

@@ -23,7 +23,10 @@ from kg.web.service import FormatChoice, QueryService
 def service(tmp_path: Path) -> Iterator[QueryService]:
     store = tmp_path / "store"
     build_store(store, tmp_path / "data", "one")
-    service = QueryService(Settings(store_dir=store, workers=2, query_timeout_s=20))
+    # A fixed pool of two: these tests are about waiting for a worker (growth is tested below).
+    service = QueryService(
+        Settings(store_dir=store, workers=2, max_workers=2, query_timeout_s=20)
+    )
     yield service
     service.close()
 
@@ -117,3 +120,24 @@ def test_a_loop_request_joins_an_identical_query_in_flight(service: QueryService
             await asyncio.wait_for(joined, 10)
 
     asyncio.run(failing())
+
+
+def test_a_loop_request_gets_a_new_worker_when_every_one_is_busy(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    build_store(store, tmp_path / "data", "one")
+    elastic = QueryService(
+        Settings(store_dir=store, workers=1, max_workers=2, query_timeout_s=20)
+    )
+
+    async def scenario() -> None:
+        held = await elastic.executor.claim(timeout_s=5)
+        assert held is not None
+        answer = await elastic.try_answer_async(MARKER, timeout_s=10)
+        assert answer is not None and values(answer.body) == ["one"]
+        assert len(elastic.executor.worker_pids()) == 2
+        elastic.executor.release(held)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        elastic.close()

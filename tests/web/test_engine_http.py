@@ -191,3 +191,36 @@ def test_queries_keep_being_answered_while_kg_load_swaps_stores(
     assert after.headers["etag"] != etag_before
     health = httpx.get(server.url("/health")).json()
     assert health["store_version"] == (store_dir / "current").resolve().name
+
+
+def test_a_short_query_is_answered_while_a_long_one_holds_every_worker(
+    start_server: StartServer, loaded_store: Path
+) -> None:
+    """One worker at start, two at most: a runaway query does not make short ones wait."""
+    server = start_server(loaded_store, workers="1", max_workers="2")
+    statuses: list[int] = []
+
+    def run_away() -> None:
+        response = httpx.get(
+            server.url("/sparql"), params={"query": RUNAWAY, "timeout": "5"}, timeout=30
+        )
+        statuses.append(response.status_code)
+
+    runner = threading.Thread(target=run_away)
+    runner.start()
+    try:
+        for _ in range(1000):  # until the runaway query holds the one worker
+            health = httpx.get(server.url("/health"), timeout=10).json()
+            if health["busy_workers"] == 1 or not runner.is_alive():
+                break
+            threading.Event().wait(0.01)
+        assert health["busy_workers"] == 1 and health["workers"] == 1
+        answered = httpx.get(
+            server.url("/sparql"), params={"query": "ASK { ?s ?p ?o }"}, timeout=30
+        )
+        assert answered.status_code == 200 and answered.json()["boolean"] is True
+        assert runner.is_alive()
+        assert httpx.get(server.url("/health"), timeout=10).json()["workers"] == 2
+    finally:
+        runner.join()
+    assert statuses == [503]  # the runaway was still stopped at its deadline

@@ -7,6 +7,7 @@ router maps to statuses. The same behaviour through the real server is in test_e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -212,6 +213,69 @@ def test_a_busy_service_refuses_after_a_bounded_wait(store: Path) -> None:
         assert len(timeouts) == 1 and not isinstance(timeouts[0], ServiceBusyError)
     finally:
         busy.close()
+
+
+def _hold_with_runaway(service: QueryService, errors: list[QueryTimeoutError]) -> threading.Thread:
+    """Start a runaway query (5 s deadline) in a thread; return once it holds a worker."""
+
+    def run_away() -> None:
+        try:
+            service.answer(RUNAWAY, timeout_s=5)
+        except QueryTimeoutError as exc:
+            errors.append(exc)
+
+    runner = threading.Thread(target=run_away)
+    runner.start()
+    for _ in range(100_000):  # until the runaway query holds a worker
+        if service.executor.busy_workers() == 1 or not runner.is_alive():
+            break
+        threading.Event().wait(0.001)
+    assert service.executor.busy_workers() == 1
+    return runner
+
+
+def test_a_long_query_does_not_hold_up_short_ones(store: Path) -> None:
+    """Every worker busy: another starts for the next request, up to `max_workers`, and stays."""
+    elastic = QueryService(
+        Settings(store_dir=store, workers=1, max_workers=2, query_timeout_s=20)
+    )
+    errors: list[QueryTimeoutError] = []
+    try:
+        assert len(elastic.executor.worker_pids()) == 1
+        runner = _hold_with_runaway(elastic, errors)
+        answer = elastic.answer(f"{MARKER} # while the runaway runs", timeout_s=4)
+        assert values(answer.body) == ["one"]
+        assert runner.is_alive() and elastic.executor.busy_workers() == 1
+        assert len(elastic.executor.worker_pids()) == 2
+        # At the bound: with both workers taken, a third request waits and gives up; no third.
+        second = asyncio.run(elastic.executor.claim(timeout_s=5))
+        assert second is not None
+        with pytest.raises(ServiceBusyError, match="No query worker became free"):
+            elastic.answer(f"{MARKER} # at the bound", timeout_s=0.5)
+        assert len(elastic.executor.worker_pids()) == 2
+        elastic.executor.release(second)
+        runner.join()
+        # The runaway was still killed at its deadline and its worker replaced.
+        assert len(errors) == 1 and "within 5 s" in str(errors[0])
+        assert elastic.executor.restarts == 1 and len(elastic.executor.worker_pids()) == 2
+        assert not psutil.pid_exists(elastic.executor.killed_pids[-1])
+    finally:
+        elastic.close()
+
+
+def test_a_max_workers_of_one_keeps_a_fixed_pool(store: Path) -> None:
+    """`max_workers` equal to `workers`: a fixed pool, the request waits and gives up as before."""
+    fixed = QueryService(Settings(store_dir=store, workers=1, max_workers=1, query_timeout_s=20))
+    errors: list[QueryTimeoutError] = []
+    try:
+        runner = _hold_with_runaway(fixed, errors)
+        with pytest.raises(ServiceBusyError, match="No query worker became free"):
+            fixed.answer(f"{MARKER} # fixed pool", timeout_s=0.5)
+        assert len(fixed.executor.worker_pids()) == 1
+        runner.join()
+        assert len(errors) == 1
+    finally:
+        fixed.close()
 
 
 def test_cache_hits_etags_and_conditional_answers(service: QueryService) -> None:
