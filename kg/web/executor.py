@@ -16,12 +16,12 @@ wait briefly, then get 503), and each admitted request waits for an idle worker 
 its own deadline.
 
 The pool is elastic between `workers` and `max_workers`: `workers` start with the server; when a
-request finds every worker busy, one more is started (in a thread, from the forkserver) up to
-`max_workers`, and kept. Without this, a few first evaluations of queries that take seconds held
-every worker, and cheap requests (entity pages, small queries) queued behind them although the
-machine had time for them; with it, as in Oxigraph's server (a thread per request), the
-operating system shares the cores between long and short evaluations, each still killable at its
-deadline.
+request has waited `_GROW_AFTER_S` with every worker busy, one more is started (in a thread, from
+the forkserver) up to `max_workers`, and kept. Without this, a few first evaluations of queries
+that take seconds held every worker, and cheap requests (entity pages, small queries) queued
+behind them although the machine had time for them; with it, as in Oxigraph's server (a thread
+per request), the operating system shares the cores between long and short evaluations, each
+still killable at its deadline. Short requests alone seldom wait that long, so seldom grow it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ __all__ = ["Executor", "WorkerDied"]
 
 _ADMISSION_WAIT_S = 1.0  # how long a request beyond `max_concurrent_queries` may wait to enter
 _KILL_WAIT_S = 10.0
+# How long a request waits for a busy pool before another worker is started. Short requests
+# (look-ups, pages: a millisecond or less each) are served by the workers there are and never
+# grow the pool; a wait this long means the workers are held by long evaluations.
+_GROW_AFTER_S = 0.05
 
 
 class WorkerDied(StoreError):
@@ -121,7 +125,7 @@ class Executor:
     def _take(self, deadline: float, timeout_s: float) -> _Worker:
         """An idle worker for an admitted request in a thread (the pool grows if none is)."""
         try:
-            return self._idle.get_nowait()
+            return self._idle.get(timeout=max(0.0, min(_GROW_AFTER_S, deadline - time.monotonic())))
         except queue.Empty:
             self._grow()
         try:
@@ -149,8 +153,8 @@ class Executor:
             except queue.Empty:
                 waiter: asyncio.Future[_Worker] = loop.create_future()
                 self._loop_waiters.append((loop, waiter))
-        self._grow()
         expiry = loop.call_later(timeout_s, _expire, waiter)
+        grow = loop.call_later(min(_GROW_AFTER_S, timeout_s), self._grow_unless_done, waiter)
         try:
             return await waiter
         except TimeoutError:
@@ -165,9 +169,16 @@ class Executor:
             raise
         finally:
             expiry.cancel()
+            grow.cancel()
+
+    def _grow_unless_done(self, waiter: asyncio.Future[_Worker]) -> None:
+        """On the loop, `_GROW_AFTER_S` into a wait: grow the pool if the waiter still waits."""
+        if not waiter.done():
+            self._grow()
 
     def _grow(self) -> None:
-        """A request found no idle worker: start one more, in a thread, if the pool may grow.
+        """A request waited `_GROW_AFTER_S` for a worker: start one more, in a thread, if the
+        pool may grow.
 
         The new worker is handed out like a returned one (`_give_back`), so whoever waits
         longest gets it; the request does not wait for the start itself (a few milliseconds
@@ -248,14 +259,18 @@ class Executor:
             self._busy += 1
         try:
             worker.conn.send(job)
-            readable: asyncio.Future[None] = loop.create_future()
+            # True once the pipe is readable, False at the deadline: one future and one timer
+            # (not `asyncio.wait_for`, which costs a second future and callbacks per request).
+            readable: asyncio.Future[bool] = loop.create_future()
             fd = worker.conn.fileno()
-            loop.add_reader(fd, _settle, readable)
+            loop.add_reader(fd, _settle, readable, True)
+            left = max(0.0, deadline - time.monotonic())
+            expiry = loop.call_later(left, _settle, readable, False)
             try:
-                await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                raise QueryTimeoutError(_timeout_message(timeout_s)) from None
+                if not await readable:
+                    raise QueryTimeoutError(_timeout_message(timeout_s))
             finally:
+                expiry.cancel()
                 loop.remove_reader(fd)
             # Readable: the worker has finished and is writing its answer, which arrives at
             # pipe speed (a large answer blocks the loop for that copy only).
@@ -368,10 +383,11 @@ def _expire(waiter: asyncio.Future[_Worker]) -> None:
         waiter.set_exception(TimeoutError())
 
 
-def _settle(future: asyncio.Future[None]) -> None:
-    """Mark `future` done (a reader callback may fire more than once before it is removed)."""
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    """Settle `future` with `value` unless it is done (the pipe or the deadline came first; a
+    reader callback may also fire more than once before it is removed)."""
     if not future.done():
-        future.set_result(None)
+        future.set_result(value)
 
 
 def _timeout_message(timeout_s: float) -> str:

@@ -74,13 +74,26 @@ def media_type_of(header: str | None) -> tuple[str | None, str | None]:
     return media.lower(), charset
 
 
+def _query_string(request: Request) -> str:
+    """`request.url.query` without building the whole URL (a few percent of a look-up's CPU).
+
+    The raw query string is what `request.url.query` gives unless it has characters that URL
+    splitting treats specially (`#`, tabs and line breaks, other control characters): those,
+    never sent by ordinary clients, take the exact slow path.
+    """
+    query = bytes(request.scope.get("query_string", b"")).decode()
+    if "#" in query or not query.isprintable():
+        return request.url.query
+    return query
+
+
 async def read_params(request: Request, *, direct_type: str, what: str) -> Params:
     """Parameters of a GET, or of a POST in form encoding or as `direct_type` (the text itself).
 
     A POST in any other media type is refused with 415; a POST without Content-Type is refused
     too (the protocol requires it, and guessing would accept mislabelled data).
     """
-    values = _parse_form(request.url.query)
+    values = _parse_form(_query_string(request))
     if request.method != "POST":
         return Params(values)
     media_type, charset = media_type_of(request.headers.get("content-type"))

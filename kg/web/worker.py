@@ -43,6 +43,12 @@ class Job:
     solutions_format: str | None
     graph_format: str | None
 
+    def __reduce__(self) -> tuple[type[Job], tuple[object, ...]]:
+        """Pickled as its fields, in order: cheaper than the default for a slotted dataclass
+        (which lists `fields()` on each side), and a job crosses the pipe on every request."""
+        return (Job, (self.build_dir, self.query, self.union, self.default_graphs,
+                      self.named_graphs, self.solutions_format, self.graph_format))
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -57,6 +63,10 @@ class Outcome:
     media_type: str = ""
     body: bytes = b""
     page: PageResult | None = None  # the answer to a `PageJob`
+
+    def __reduce__(self) -> tuple[type[Outcome], tuple[object, ...]]:
+        """Pickled as its fields, in order (see `Job.__reduce__`)."""
+        return (Outcome, (self.kind, self.message, self.media_type, self.body, self.page))
 
 
 def serve(conn: Connection) -> None:
