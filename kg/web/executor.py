@@ -16,12 +16,15 @@ wait briefly, then get 503), and each admitted request waits for an idle worker 
 its own deadline.
 
 The pool is elastic between `workers` and `max_workers`: `workers` start with the server; when a
-request has waited `_GROW_AFTER_S` with every worker busy, one more is started (in a thread, from
-the forkserver) up to `max_workers`, and kept. Without this, a few first evaluations of queries
-that take seconds held every worker, and cheap requests (entity pages, small queries) queued
-behind them although the machine had time for them; with it, as in Oxigraph's server (a thread
-per request), the operating system shares the cores between long and short evaluations, each
-still killable at its deadline. Short requests alone seldom wait that long, so seldom grow it.
+request is waiting for a worker and every worker has been on its current job for over
+`_LONG_JOB_S`, one more is started (in a thread, from the forkserver) up to `max_workers`, and
+kept. Without this, a few first evaluations of queries that take seconds held every worker, and
+cheap requests (entity pages, small queries) queued behind them although the machine had time for
+them; with it, as in Oxigraph's server (a thread per request), the operating system shares the
+cores between long and short evaluations, each still killable at its deadline. A queue that moves
+(look-ups, pages, the heavy queries of a benchmark: milliseconds to a few hundred each) does not
+grow the pool: more processes than cores would only add contention and cold caches (measured:
+about a fifth fewer heavy queries answered with 8 workers than with 2 on two cores).
 """
 
 from __future__ import annotations
@@ -46,12 +49,10 @@ __all__ = ["Executor", "WorkerDied"]
 
 _ADMISSION_WAIT_S = 1.0  # how long a request beyond `max_concurrent_queries` may wait to enter
 _KILL_WAIT_S = 10.0
-# How long a request waits for a busy pool before another worker is started: far above the waits
-# of short work in a saturated pool (a look-up takes about a millisecond, a page some tens), far
-# below the long evaluations the growth is for (seconds). Growing for short work would not help:
-# the cores are busy anyway, and each extra worker's caches start cold (measured: about a third
-# more worker CPU per look-up with 8 workers than with 2).
+# A request waiting for a worker checks this often whether the pool should grow; it grows only
+# when every worker has been on its current job for `_LONG_JOB_S` (held by long evaluations).
 _GROW_AFTER_S = 0.2
+_LONG_JOB_S = 1.0
 
 
 class WorkerDied(StoreError):
@@ -64,6 +65,7 @@ class _Worker:
 
     process: BaseProcess
     conn: Connection
+    busy_since: float | None = None  # monotonic start of the job it is on, None when idle
 
     @property
     def pid(self) -> int:
@@ -127,16 +129,17 @@ class Executor:
     def _take(self, deadline: float, timeout_s: float) -> _Worker:
         """An idle worker for an admitted request in a thread (the pool grows if none is)."""
         try:
-            return self._idle.get(timeout=max(0.0, min(_GROW_AFTER_S, deadline - time.monotonic())))
+            return self._idle.get_nowait()
         except queue.Empty:
-            self._grow()
-        try:
-            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise ServiceBusyError(
-                f"No query worker became free within the {timeout_s:g} s deadline; "
-                "retry shortly."
-            ) from None
+            pass
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                return self._idle.get(timeout=min(_GROW_AFTER_S, left))
+            except queue.Empty:
+                self._grow()
+        raise ServiceBusyError(
+            f"No query worker became free within the {timeout_s:g} s deadline; retry shortly."
+        )
 
     async def claim(self, *, timeout_s: float) -> _Worker | None:
         """An admitted idle worker, awaited on the event loop for up to `timeout_s`.
@@ -156,7 +159,7 @@ class Executor:
                 waiter: asyncio.Future[_Worker] = loop.create_future()
                 self._loop_waiters.append((loop, waiter))
         expiry = loop.call_later(timeout_s, _expire, waiter)
-        grow = loop.call_later(min(_GROW_AFTER_S, timeout_s), self._grow_unless_done, waiter)
+        grow = loop.call_later(_GROW_AFTER_S, self._grow_while_waiting, loop, waiter)
         try:
             return await waiter
         except TimeoutError:
@@ -173,22 +176,31 @@ class Executor:
             expiry.cancel()
             grow.cancel()
 
-    def _grow_unless_done(self, waiter: asyncio.Future[_Worker]) -> None:
-        """On the loop, `_GROW_AFTER_S` into a wait: grow the pool if the waiter still waits."""
+    def _grow_while_waiting(
+        self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[_Worker]
+    ) -> None:
+        """On the loop, every `_GROW_AFTER_S` of a wait: maybe grow the pool, check again later."""
         if not waiter.done():
             self._grow()
+            loop.call_later(_GROW_AFTER_S, self._grow_while_waiting, loop, waiter)
 
     def _grow(self) -> None:
-        """A request waited `_GROW_AFTER_S` for a worker: start one more, in a thread, if the
-        pool may grow.
+        """A request is waiting for a worker: start one more, in a thread, if every worker has
+        been on its job for `_LONG_JOB_S` and the pool is below `max_workers`.
 
         The new worker is handed out like a returned one (`_give_back`), so whoever waits
         longest gets it; the request does not wait for the start itself (a few milliseconds
         from the forkserver, which must not block the event loop).
         """
+        now = time.monotonic()
         with self._lock:
             if self._closed or len(self._live) + self._starting >= self._max_workers:
                 return
+            if any(
+                w.busy_since is None or now - w.busy_since < _LONG_JOB_S
+                for w in self._live.values()
+            ):
+                return  # a worker is free, or the queue moves: the waiter will get one
             self._starting += 1
         threading.Thread(target=self._add_worker, name="kg-worker-start", daemon=True).start()
 
@@ -259,6 +271,7 @@ class Executor:
         healthy = False
         with self._lock:
             self._busy += 1
+            worker.busy_since = time.monotonic()
         try:
             worker.conn.send(job)
             # True once the pipe is readable, False at the deadline: one future and one timer
@@ -287,6 +300,7 @@ class Executor:
         finally:
             with self._lock:
                 self._busy -= 1
+                worker.busy_since = None
             if healthy:
                 self._give_back(worker)
             else:
@@ -301,6 +315,7 @@ class Executor:
         healthy = False
         with self._lock:
             self._busy += 1
+            worker.busy_since = time.monotonic()
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -316,6 +331,7 @@ class Executor:
         finally:
             with self._lock:
                 self._busy -= 1
+                worker.busy_since = None
             if healthy:
                 self._give_back(worker)
             else:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from test_engine_service import MARKER, RUNAWAY, build_store, values
+from test_engine_service import MARKER, RUNAWAY, build_store, hold_with_runaway, values
 
 from kg.errors import QueryRefusedError, QueryTimeoutError, ServiceBusyError
 from kg.settings import Settings
@@ -122,7 +122,28 @@ def test_a_loop_request_joins_an_identical_query_in_flight(service: QueryService
     asyncio.run(failing())
 
 
-def test_a_loop_request_gets_a_new_worker_when_every_one_is_busy(tmp_path: Path) -> None:
+def test_a_loop_request_gets_a_new_worker_when_every_one_is_on_a_long_job(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store"
+    build_store(store, tmp_path / "data", "one")
+    elastic = QueryService(
+        Settings(store_dir=store, workers=1, max_workers=2, query_timeout_s=20)
+    )
+    errors: list[QueryTimeoutError] = []
+    try:
+        runner = hold_with_runaway(elastic, errors)
+        answer = asyncio.run(elastic.try_answer_async(MARKER, timeout_s=10))
+        assert answer is not None and values(answer.body) == ["one"]
+        assert runner.is_alive() and len(elastic.executor.worker_pids()) == 2
+        runner.join()
+        assert len(errors) == 1
+    finally:
+        elastic.close()
+
+
+def test_a_queue_that_moves_does_not_grow_the_pool(tmp_path: Path) -> None:
+    """A worker that is taken but not on a long job: the waiter waits for it, no worker starts."""
     store = tmp_path / "store"
     build_store(store, tmp_path / "data", "one")
     elastic = QueryService(
@@ -132,12 +153,20 @@ def test_a_loop_request_gets_a_new_worker_when_every_one_is_busy(tmp_path: Path)
     async def scenario() -> None:
         held = await elastic.executor.claim(timeout_s=5)
         assert held is not None
-        answer = await elastic.try_answer_async(MARKER, timeout_s=10)
-        assert answer is not None and values(answer.body) == ["one"]
-        assert len(elastic.executor.worker_pids()) == 2
+        with pytest.raises(ServiceBusyError, match="No query worker became free"):
+            await elastic.try_answer_async(MARKER, timeout_s=1.5)
+        assert len(elastic.executor.worker_pids()) == 1
         elastic.executor.release(held)
 
     try:
         asyncio.run(scenario())
+        with pytest.raises(ServiceBusyError):  # the thread path alike
+            held = asyncio.run(elastic.executor.claim(timeout_s=5))
+            assert held is not None
+            try:
+                elastic.answer(MARKER + " # threaded", timeout_s=1.5)
+            finally:
+                elastic.executor.release(held)
+        assert len(elastic.executor.worker_pids()) == 1
     finally:
         elastic.close()

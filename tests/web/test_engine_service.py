@@ -215,7 +215,7 @@ def test_a_busy_service_refuses_after_a_bounded_wait(store: Path) -> None:
         busy.close()
 
 
-def _hold_with_runaway(service: QueryService, errors: list[QueryTimeoutError]) -> threading.Thread:
+def hold_with_runaway(service: QueryService, errors: list[QueryTimeoutError]) -> threading.Thread:
     """Start a runaway query (5 s deadline) in a thread; return once it holds a worker."""
 
     def run_away() -> None:
@@ -235,14 +235,14 @@ def _hold_with_runaway(service: QueryService, errors: list[QueryTimeoutError]) -
 
 
 def test_a_long_query_does_not_hold_up_short_ones(store: Path) -> None:
-    """Every worker busy: another starts for the next request, up to `max_workers`, and stays."""
+    """Every worker on a long job: another starts for the next request, up to `max_workers`."""
     elastic = QueryService(
         Settings(store_dir=store, workers=1, max_workers=2, query_timeout_s=20)
     )
     errors: list[QueryTimeoutError] = []
     try:
         assert len(elastic.executor.worker_pids()) == 1
-        runner = _hold_with_runaway(elastic, errors)
+        runner = hold_with_runaway(elastic, errors)
         answer = elastic.answer(f"{MARKER} # while the runaway runs", timeout_s=4)
         assert values(answer.body) == ["one"]
         assert runner.is_alive() and elastic.executor.busy_workers() == 1
@@ -268,7 +268,7 @@ def test_a_max_workers_of_one_keeps_a_fixed_pool(store: Path) -> None:
     fixed = QueryService(Settings(store_dir=store, workers=1, max_workers=1, query_timeout_s=20))
     errors: list[QueryTimeoutError] = []
     try:
-        runner = _hold_with_runaway(fixed, errors)
+        runner = hold_with_runaway(fixed, errors)
         with pytest.raises(ServiceBusyError, match="No query worker became free"):
             fixed.answer(f"{MARKER} # fixed pool", timeout_s=0.5)
         assert len(fixed.executor.worker_pids()) == 1
