@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     max_workers: int = Field(
         default=8,
         ge=1,
-        description="most query worker processes: when every one is busy, another is started "
-        "(and kept) up to this many, so short requests do not wait behind long queries",
+        description="most query worker processes: when a request waits and every worker has "
+        "been on its query for over a second, another is started (and kept) up to this many, so "
+        "short requests do not wait behind long queries",
     )
     max_concurrent_queries: int = Field(
         default=8, ge=1, description="queries admitted at once; more wait briefly, then get 503"
