@@ -286,12 +286,18 @@ def _write_files(
         batch.append(parsed.nquads)
         batch_quads += parsed.triples
         if batch_quads >= _BULK_BATCH:
-            store.bulk_extend(ox.parse(b"".join(batch), ox.RdfFormat.N_QUADS))
+            store.bulk_extend(_parsed_nquads(batch))
             batch.clear()
             batch_quads = 0
     if batch:
-        store.bulk_extend(ox.parse(b"".join(batch), ox.RdfFormat.N_QUADS))
+        store.bulk_extend(_parsed_nquads(batch))
     return counted
+
+
+def _parsed_nquads(parts: list[bytes]) -> Iterator[ox.Quad]:
+    """The quads of N-Quads texts, labels kept (no joined copy of the batch in memory)."""
+    for part in parts:
+        yield from ox.parse(part, ox.RdfFormat.N_QUADS)
 
 
 def apply_update(store_dir: Path, update: str, *, base_iri: str | None = None) -> str:

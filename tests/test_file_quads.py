@@ -8,7 +8,8 @@ import pyoxigraph as ox
 import pytest
 from cli_runner import CLI_FIXTURES
 
-from kg.dataset import SourceFile, discover_files, read_turtle
+from kg.blank_nodes import canonical_file_quads
+from kg.dataset import SourceFile, discover_files, parse_turtle, read_turtle
 from kg.errors import SourceFileError
 from kg.file_quads import file_quads, parse_pool, parsed_files
 from kg.namespaces import TRUTHY_GRAPH
@@ -86,3 +87,23 @@ def test_the_first_bad_file_in_order_is_reported_with_its_position(
     assert str(raised.value) == str(expected.value)
     assert (raised.value.line, raised.value.column) == (expected.value.line, expected.value.column)
     assert raised.value.line is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '_:a ex:p "see _:a" , "x _:a"@en , "_:a" ; ex:q [ ex:r "y .\\n _:a" ] .\nex:s ex:t _:a .\n',
+        'ex:s ex:p ( [ ex:q "1" ] [ ex:q "1" ] ) ; ex:o "a\\nb" , <http://example.org/_:a> .\n',
+        "_:a ex:next _:b . _:b ex:next _:a . ex:s ex:ring _:a .\n",
+        'ex:s ex:p "no blank nodes here" , 1 , "x"@en-GB .\n',
+    ],
+)
+def test_the_edited_n_quads_are_the_relabelled_quads(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "f.ttl"
+    path.write_text("@prefix ex: <http://example.org/> .\n" + text, encoding="utf-8")
+    (source,) = discover_files([path], root=tmp_path)
+    triples = parse_turtle(path)
+    expected = canonical_file_quads(source.graph_iri, triples)
+    parsed = file_quads(source)
+    assert list(ox.parse(parsed.nquads, ox.RdfFormat.N_QUADS)) == expected
+    assert parsed.triples == len(triples)
