@@ -7,12 +7,13 @@ Layout of the store directory (`KG_STORE_DIR`, default `var/store/`)::
     current -> builds/<…>           the live store; readers open it read-only
     load.lock                       held (flock) by the one `kg load` allowed at a time
 
-A load checks every file first, builds a *new* directory beside the live one, closes it and only
-then swaps the `current` link with an atomic rename. Whatever happens before the rename (a bad file,
-a crash, `kill -9`) leaves `current` pointing at the previous complete store. A build directory is
-never written again after the swap, which is what makes `Store.read_only` safe for readers (see
-`/work/shared/notes/pyoxigraph-and-peers.md`). The previous build is kept so a reader that opened it
-just before a swap keeps working; older builds and abandoned partial builds are deleted.
+A load builds a *new* directory beside the live one, checking each file as it writes it, closes
+it and only then swaps the `current` link with an atomic rename. Whatever happens before the
+rename (a bad file, a crash, `kill -9`) leaves `current` pointing at the previous complete store.
+A build directory is never written again after the swap, which is what makes `Store.read_only`
+safe for readers (see `/work/shared/notes/pyoxigraph-and-peers.md`). The previous build is kept
+so a reader that opened it just before a swap keeps working; older builds and abandoned partial
+builds are deleted.
 """
 
 from __future__ import annotations
