@@ -113,7 +113,7 @@ PathsArgument = Annotated[
 def load(ctx: typer.Context, paths: PathsArgument = None) -> None:
     """Build a new store from the Turtle files, one named graph per file, and switch to it.
 
-    Every file is parsed strictly first; one bad file stops the load before anything is built and
+    Every file is parsed strictly; one bad file stops the load, its partial build is deleted and
     the live store stays as it was. The switch is atomic, so an interrupted load never leaves a
     half-built store live.
     """

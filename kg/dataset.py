@@ -23,6 +23,7 @@ __all__ = [
     "TurtleDocument",
     "discover_files",
     "graph_iri_for",
+    "parse_turtle",
     "read_turtle",
     "syntax_error",
 ]
@@ -123,25 +124,52 @@ def read_turtle(path: Path) -> TurtleDocument:
     rejects — syntax errors, undeclared prefixes, invalid IRIs, malformed language tags.
     A leading UTF-8 byte-order mark is dropped: it marks the encoding, it is not content.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceFileError(path, f"cannot be read: {exc.strerror or exc}") from exc
-    data = data.removeprefix(_UTF8_BOM)
-    _check_utf8(path, data)
+    data = _read_source(path)
     triples = 0
     try:
         for _ in ox.parse(data, ox.RdfFormat.TURTLE):
             triples += 1
     except SyntaxError as exc:
         raise syntax_error(path, exc) from None
+    _require_triples(path, triples)
+    return TurtleDocument(path=path, data=data, triples=triples)
+
+
+def parse_turtle(path: Path) -> list[ox.Quad]:
+    """The triples of one file (as default-graph quads, in parser order), checked as `read_turtle`
+    checks them: same rules, same errors.
+
+    For a reader that needs the triples and not the bytes (`kg load`'s writer): parsing once
+    instead of checking first and parsing again halves the parser's share of a load.
+    """
+    data = _read_source(path)
+    try:
+        quads = list(ox.parse(data, ox.RdfFormat.TURTLE))
+    except SyntaxError as exc:
+        raise syntax_error(path, exc) from None
+    _require_triples(path, len(quads))
+    return quads
+
+
+def _read_source(path: Path) -> bytes:
+    """A file's bytes, its byte-order mark dropped, checked to be UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFileError(path, f"cannot be read: {exc.strerror or exc}") from exc
+    data = data.removeprefix(_UTF8_BOM)
+    _check_utf8(path, data)
+    return data
+
+
+def _require_triples(path: Path, triples: int) -> None:
+    """Refuse a file without triples."""
     if triples == 0:
         raise SourceFileError(
             path,
             "the file contains no triples (it is empty or holds only prefixes and comments); "
             "an empty file is almost always a mistake, so it is not loaded.",
         )
-    return TurtleDocument(path=path, data=data, triples=triples)
 
 
 def _check_utf8(path: Path, data: bytes) -> None:

@@ -7,12 +7,13 @@ Layout of the store directory (`KG_STORE_DIR`, default `var/store/`)::
     current -> builds/<…>           the live store; readers open it read-only
     load.lock                       held (flock) by the one `kg load` allowed at a time
 
-A load checks every file first, builds a *new* directory beside the live one, closes it and only
-then swaps the `current` link with an atomic rename. Whatever happens before the rename (a bad file,
-a crash, `kill -9`) leaves `current` pointing at the previous complete store. A build directory is
-never written again after the swap, which is what makes `Store.read_only` safe for readers (see
-`/work/shared/notes/pyoxigraph-and-peers.md`). The previous build is kept so a reader that opened it
-just before a swap keeps working; older builds and abandoned partial builds are deleted.
+A load builds a *new* directory beside the live one, checking each file as it writes it, closes
+it and only then swaps the `current` link with an atomic rename. Whatever happens before the
+rename (a bad file, a crash, `kill -9`) leaves `current` pointing at the previous complete store.
+A build directory is never written again after the swap, which is what makes `Store.read_only`
+safe for readers (see `/work/shared/notes/pyoxigraph-and-peers.md`). The previous build is kept
+so a reader that opened it just before a swap keeps working; older builds and abandoned partial
+builds are deleted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import itertools
 import os
 import shutil
 import time
@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from kg.blank_nodes import LABEL_SCHEME, canonical_file_quads, has_blank_nodes
 from kg.dataset import SourceFile, TurtleDocument, read_turtle, syntax_error
 from kg.errors import QuerySyntaxError, StoreError, StoreNotBuiltError
+from kg.file_quads import ParsePool, parse_pool, parsed_files
 from kg.search import SEARCH_INDEX_FILE, build_search_index
 
 __all__ = [
@@ -59,9 +60,10 @@ __all__ = [
 
 BUILDS_DIR = "builds"
 BLANK_NODE_MARKER = "blank-node-labels"
-_BULK_BATCH = 50_000
+_BULK_BATCH = 200_000
 """Quads per `bulk_extend`: the bulk loader buffers what it is given (~1 GB for 1M quads in one
-call), so the dataset goes in fixed-size batches — memory stays flat, at a fixed cost per batch."""
+call), so the dataset goes in fixed-size batches — memory stays flat, at a fixed cost per batch
+(new SST files that RocksDB later merges: 50k-quad batches cost ~40% more CPU than 250k ones)."""
 CURRENT_LINK = "current"
 _LOCK_FILE = "load.lock"
 _TMP_LINK_PREFIX = ".current.tmp-"
@@ -133,21 +135,21 @@ def load_dataset(
 ) -> LoadReport:
     """Build a new store from `files` (one named graph each) and make it the live one.
 
-    Raises `SourceFileError` for the first bad file before anything is built, and `StoreError` if
-    another load holds the lock or the store directory is not ours. On any failure the live store
-    is untouched and the partial build is removed.
+    Raises `SourceFileError` for the first bad file (in the order of `files`), and `StoreError`
+    if another load holds the lock or the store directory is not ours. On any failure the live
+    store is untouched and the partial build is removed: the files are checked while the new build
+    is written, which is never published unless every file was good.
     """
     report_to: LoadProgress = progress if progress is not None else SilentProgress()
     started = time.perf_counter()
-    documents = read_documents(files, report_to)
 
     store_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(store_dir):
+    with parse_pool(len(files)) as pool, _exclusive_lock(store_dir):  # pool first: see parse_pool
         builds = store_dir / BUILDS_DIR
         builds.mkdir(exist_ok=True)
         build_dir = builds / _build_name()
         try:
-            truthy, graphs = _build(build_dir, documents, report_to)
+            parsed, truthy, graphs = _build(build_dir, files, pool, report_to)
             report_to.stage("switching to the new store")
             _fsync_tree(build_dir)
             previous = current_build(store_dir)
@@ -158,8 +160,8 @@ def load_dataset(
         _remove_stale_builds(store_dir, keep={build_dir, previous})
     return LoadReport(
         build_dir=build_dir,
-        files=len(documents),
-        parsed_triples=sum(d.triples for _, d in documents),
+        files=len(files),
+        parsed_triples=parsed,
         truthy_triples=truthy,
         graphs=graphs,
         seconds=time.perf_counter() - started,
@@ -185,7 +187,7 @@ def stage_in_memory(
     truthy layer there; return the store and the number of truthy triples.
 
     The remote loader builds from this staging store; the embedded build streams the same quads
-    (`_file_quads`, same labels) straight to disk instead, so both hold the same quads. Each
+    (`kg.file_quads`, same labels) straight to disk instead, so both hold the same quads. Each
     file's blank nodes get canonical labels (`kg.blank_nodes`) that depend on its graph IRI and
     content only, so files never share one and reloading identical files gives identical quads.
     """
@@ -220,21 +222,6 @@ def _stage_file(staging: ox.Store, source: SourceFile, document: TurtleDocument)
     staging.extend(canonical_file_quads(source.graph_iri, triples))
 
 
-def _file_quads(
-    documents: Sequence[tuple[SourceFile, TurtleDocument]], progress: LoadProgress
-) -> Iterator[ox.Quad]:
-    """Every file's quads in its graph, blank nodes labelled canonically, one file at a time."""
-    for source, document in documents:
-        triples = list(ox.parse(document.data, ox.RdfFormat.TURTLE))
-        if has_blank_nodes(triples):
-            yield from canonical_file_quads(source.graph_iri, triples)
-        else:
-            graph = ox.NamedNode(source.graph_iri)
-            for s, p, o, _ in triples:
-                yield ox.Quad(s, p, o, graph)
-        progress.loaded(source, document.triples)
-
-
 def canonical_labels(build_dir: Path) -> bool:
     """Whether a build's blank nodes carry the load-time canonical labels of `kg.blank_nodes`.
 
@@ -247,29 +234,34 @@ def canonical_labels(build_dir: Path) -> bool:
 
 def _build(
     build_dir: Path,
-    documents: Sequence[tuple[SourceFile, TurtleDocument]],
+    files: Sequence[SourceFile],
+    pool: ParsePool | None,
     progress: LoadProgress,
-) -> tuple[int, tuple[GraphCount, ...]]:
-    """Write the checked files to `build_dir` in one streaming bulk write, then derive truthy.
+) -> tuple[int, int, tuple[GraphCount, ...]]:
+    """Write the files to `build_dir` in one streaming bulk write, then derive truthy and index.
 
-    One bulk write for the whole dataset, not one per file: each has a fixed cost (~20 ms, new SST
-    files), which made 265 small files take seconds. The quads stream from the files, one file's
-    worth at a time, straight into `bulk_extend` (no in-memory copy of the dataset, so memory does
-    not grow with it); a parser (`bulk_load`) would rename the blank nodes and lose their
-    canonical labels. The truthy layer is then derived in the new build itself.
+    Returns the triples parsed, the truthy triples derived and the triples per graph.
+
+    Files are checked, parsed and labelled (`kg.file_quads`, in worker processes when there are
+    many) while this process writes what they give back: each file is parsed once, and only a
+    few files' worth of quads are in memory at a time. The quads go to `bulk_extend` in batches
+    (not one bulk write per file: each has a fixed cost, new SST files); a store parser
+    (`bulk_load`) would rename the blank nodes and lose their canonical labels, while
+    `ox.parse` of the workers' N-Quads keeps them. The truthy layer is then derived in the new
+    build itself.
     """
     from kg.truthy import materialize_truthy
 
-    progress.loading(sum(d.triples for _, d in documents))
     store = ox.Store(str(build_dir))
     try:
-        quads = _file_quads(documents, progress)
-        while batch := list(itertools.islice(quads, _BULK_BATCH)):
-            store.bulk_extend(batch)
+        counted = _write_files(store, files, pool, progress)
+        progress.loading(sum(triples for _, triples in counted))
+        for source, triples in counted:
+            progress.loaded(source, triples)
+        progress.stage("optimizing the store")
+        store.optimize()  # first: the rule's joins ran ~2x slower on the freshly bulk-written SSTs
         progress.stage("deriving the truthy layer")
         truthy = materialize_truthy(store)
-        progress.stage("optimizing the store")
-        store.optimize()
         graphs = graph_counts(store)
         progress.stage("indexing names for search")
         build_search_index(store, build_dir / SEARCH_INDEX_FILE)  # swaps with the store
@@ -278,7 +270,35 @@ def _build(
     finally:
         del store
         gc.collect()  # drop every reference so RocksDB closes before the directory is published
-    return truthy, graphs
+    return sum(triples for _, triples in counted), truthy, graphs
+
+
+def _write_files(
+    store: ox.Store, files: Sequence[SourceFile], pool: ParsePool | None, progress: LoadProgress
+) -> list[tuple[SourceFile, int]]:
+    """Bulk-write every file's quads in batches of about `_BULK_BATCH`; return each file's
+    parsed triple count. Progress hears of each file as it is checked."""
+    counted: list[tuple[SourceFile, int]] = []
+    batch: list[bytes] = []
+    batch_quads = 0
+    for parsed in parsed_files(files, pool):
+        progress.checked(parsed.source, parsed.triples)
+        counted.append((parsed.source, parsed.triples))
+        batch.append(parsed.nquads)
+        batch_quads += parsed.triples
+        if batch_quads >= _BULK_BATCH:
+            store.bulk_extend(_parsed_nquads(batch))
+            batch.clear()
+            batch_quads = 0
+    if batch:
+        store.bulk_extend(_parsed_nquads(batch))
+    return counted
+
+
+def _parsed_nquads(parts: list[bytes]) -> Iterator[ox.Quad]:
+    """The quads of N-Quads texts, labels kept (no joined copy of the batch in memory)."""
+    for part in parts:
+        yield from ox.parse(part, ox.RdfFormat.N_QUADS)
 
 
 def apply_update(store_dir: Path, update: str, *, base_iri: str | None = None) -> str:

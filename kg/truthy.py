@@ -59,5 +59,7 @@ def materialize_truthy(store: ox.Store) -> int:
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
     store.add_graph(graph)
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    # bulk_extend: ~10x less CPU than extend's transaction, and the callers all write a build
+    # nobody reads yet (a failure discards it), so its non-atomicity is never visible.
+    store.bulk_extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
     return len(triples)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cli_runner import CLI_FIXTURES, ROOT
 
-from kg.dataset import discover_files, graph_iri_for, read_turtle
+from kg.dataset import discover_files, graph_iri_for, parse_turtle, read_turtle
 from kg.errors import SourceFileError, UserInputError
 from kg.namespaces import GRAPH_BASE
 
@@ -106,3 +106,18 @@ def test_only_comments_and_prefixes_count_as_empty(tmp_path: Path) -> None:
     path.write_text("# nothing yet\n@prefix ex: <http://example.org/> .\n")
     with pytest.raises(SourceFileError, match="contains no triples"):
         read_turtle(path)
+
+
+@pytest.mark.parametrize("bad", sorted(BAD.glob("*.ttl")), ids=lambda p: p.name)
+def test_parsing_once_refuses_what_checking_refuses_with_the_same_error(bad: Path) -> None:
+    with pytest.raises(SourceFileError) as checked:
+        read_turtle(bad)
+    with pytest.raises(SourceFileError) as parsed:
+        parse_turtle(bad)
+    assert str(parsed.value) == str(checked.value)
+    assert (parsed.value.line, parsed.value.column) == (checked.value.line, checked.value.column)
+
+
+def test_parsing_once_gives_the_triples_checking_counts() -> None:
+    for source in discover_files([GOOD], root=ROOT):
+        assert len(parse_turtle(source.path)) == read_turtle(source.path).triples
