@@ -289,3 +289,47 @@ def test_sparql_constraints_have_a_reach_bound() -> None:
     assert sparql_reach(prologue + "SELECT $this WHERE { $this ^ex:p ?x }") is None
     assert sparql_reach(prologue + "SELECT $this WHERE { ex:k ex:p ?x }") is None
     assert sparql_reach(prologue + "SELECT $this WHERE { $this ex:p+ ?x }") is None
+
+
+# -- the copy of pyshacl's literal comparison --------------------------------------------------
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_COMPARED = [
+    Literal("5", datatype=f"{_XSD}integer"),
+    Literal("05", datatype=f"{_XSD}integer"),
+    Literal("5.0", datatype=f"{_XSD}decimal"),
+    Literal("4.99", datatype=f"{_XSD}decimal"),
+    Literal("1e1", datatype=f"{_XSD}double"),
+    Literal("abc", datatype=f"{_XSD}integer"),
+    Literal("2020-01-01", datatype=f"{_XSD}date"),
+    Literal("2020-01-02", datatype=f"{_XSD}date"),
+    Literal("2020-01-01T10:00:00", datatype=f"{_XSD}dateTime"),
+    Literal("2020-01-01T10:00:00Z", datatype=f"{_XSD}dateTime"),
+    Literal("2020-01-01T09:00:00+01:00", datatype=f"{_XSD}dateTime"),
+    Literal("10:00:00", datatype=f"{_XSD}time"),
+    Literal("09:00:00Z", datatype=f"{_XSD}time"),
+    Literal("2020", datatype=f"{_XSD}gYear"),
+    Literal("true", datatype=f"{_XSD}boolean"),
+    Literal("a"),
+    Literal("b"),
+    Literal("a", lang="en"),
+]
+
+
+def _outcome(compare: object, a: Literal, b: Literal) -> object:
+    assert callable(compare)
+    try:
+        return compare(a, b)
+    except (TypeError, NotImplementedError) as exc:
+        return type(exc)
+
+
+def test_literal_comparison_is_pyshacls() -> None:
+    from pyshacl.rdfutil.compare import compare_literal
+
+    from kg.validation.core import _compare
+
+    ours = {(a, b): _outcome(_compare, a, b) for a in _COMPARED for b in _COMPARED}
+    theirs = {(a, b): _outcome(compare_literal, a, b) for a in _COMPARED for b in _COMPARED}
+    assert ours == theirs
+    assert set(ours.values()) > {-1, 0, 1}  # the table reaches every outcome, errors included
