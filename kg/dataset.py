@@ -127,28 +127,32 @@ def discover_files(paths: Iterable[Path], *, root: Path) -> list[SourceFile]:
 
 
 def _turtle_files(directory: Path) -> list[Path]:
-    """The resolved paths of the visible `*.ttl` files under `directory` (as `rglob` finds them).
+    """The resolved paths of the visible `*.ttl` files under `directory`, as `rglob` finds them.
 
-    The directory is resolved once and walked without following directory symlinks (as `rglob`
-    does), so every directory reached is already resolved and only a file that is itself a
-    symlink needs `resolve()` — resolving each of 10,000 files took a second.
+    A walk with `os.scandir`, whose entries know their type without another system call, over
+    the directory resolved once: directory symlinks are not followed (as `rglob` does not), so
+    every directory reached is already resolved and only a file that is itself a symlink needs
+    `resolve()`. Hidden files and directories are skipped. (`rglob` plus `resolve()` per file
+    took a second for 10,000 files.)
     """
-    base = directory.resolve()
     out: list[Path] = []
-    for candidate in base.rglob("*.ttl"):
-        if _hidden(candidate, base):
-            continue
-        if candidate.is_symlink():
-            if candidate.is_file():
-                out.append(candidate.resolve())
-        elif candidate.is_file():
-            out.append(candidate)
+    todo = [str(directory.resolve())]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_symlink():
+                        if entry.name.endswith(".ttl") and entry.is_file():
+                            out.append(Path(entry.path).resolve())
+                    elif entry.is_dir():
+                        todo.append(entry.path)
+                    elif entry.name.endswith(".ttl") and entry.is_file():
+                        out.append(Path(entry.path))
+        except PermissionError:
+            continue  # rglob skips unreadable directories too
     return out
-
-
-def _hidden(path: Path, base: Path) -> bool:
-    """True if any part of `path` below `base` starts with a dot."""
-    return any(part.startswith(".") for part in path.parts[len(base.parts) :])
 
 
 def read_turtle(path: Path) -> TurtleDocument:
