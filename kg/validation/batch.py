@@ -12,6 +12,8 @@ exact evaluator. Per property shape of a targeted shape:
   nodes holding a failing value are candidates;
 - `sh:minCount`, `sh:maxCount`, `sh:uniqueLang`, `sh:hasValue` (an IRI) are candidate queries
   (`minCount` counts only values rdflib cannot merge, so it over-approximates);
+- a node shape's own `sh:or`/`sh:not`… of simple property shapes: a condition under which it
+  surely holds (`kg.validation.surely`), the focus nodes where it does not are candidates;
 - anything else (`sh:qualifiedValueShape`, property pairs, sh:closed, targets the query cannot
   express) makes every focus node a candidate, i.e. plain exact evaluation.
 """
@@ -28,6 +30,7 @@ from rdflib.term import Node
 from kg.validation.core import CoreEvaluator
 from kg.validation.model import Path, Shape
 from kg.validation.results import RawResult
+from kg.validation.surely import surely_conforms
 from kg.validation.terms import XSD, OxTerm
 
 __all__ = ["validate_targeted"]
@@ -59,7 +62,12 @@ def validate_targeted(ev: CoreEvaluator, shape: Shape, focus: list[OxTerm]) -> l
     results: list[RawResult] = []
     if own:
         own_shape = replace(shape, params=own)
-        results = ev.validate(own_shape, _prefiltered(ev, own_shape, focus))
+        candidates = _prefiltered(ev, own_shape, focus)
+        holds = surely_conforms(ev.shapes, own_shape)
+        if holds is not None:
+            may_fail = _select(ev, f"SELECT ?this WHERE {{ {where} FILTER (!({holds})) }}")
+            candidates = [f for f in candidates if f in may_fail]
+        results = ev.validate(own_shape, candidates)
     for node in shape.params.get(SH.property, ()):
         results.extend(_property(ev, ev.shapes.get(node), where, focus))
     return results
