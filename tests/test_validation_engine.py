@@ -18,6 +18,7 @@ from kg.validation.engine import default_ontology_paths, default_shape_paths
 from kg.validation.evaluate import evaluate
 from kg.validation.impact import sparql_reach
 from kg.validation.model import UnsupportedShapeError, read_shapes
+from kg.validation.numbers import candidates
 from kg.validation.reference import reference_validate
 from kg.validation.results import RawResult, canonical
 from kg.validation.sources import load_file
@@ -101,15 +102,51 @@ def test_the_union_store_keeps_the_files_literals() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["<a:x> <a:p> 007 , -0 , +5 , true .", "<a:x> <a:p> 00099999999999999999999 , 1.50 , 1e0 ."],
+    [
+        "<a:x> <a:p> 007 , -0 , +5 , true .",
+        "<a:x> <a:p> 00099999999999999999999 , 1.50 , 1e0 .",
+        "<a:x> <a:p> 1.50 , 100.0 , 1e0 , -.5E-2 , +7.25 , 1.E3 .",
+        "<a:x> <a:p> (1.5.5 2.50) , [ <a:q> 3.0 ] .",
+        "<a:x> <a:p> 1.0 , 1.00 .",  # one value to Oxigraph, two to rdflib
+        '<a:x> <a:p> 1.0 ; <a:q> "1.00" . # 1.000',
+        "<a:x> <a:p> 2.50 . # 2.5e0 and 2.5 in a comment",
+    ],
 )
 def test_bare_numbers_read_back_as_rdflib_reads_them(tmp_path: Path, text: str) -> None:
-    """Bare integers and booleans may load natively (same canonical form in both libraries);
-    decimals, doubles and integers beyond 64 bits must not (Oxigraph rewrites or keeps them)."""
+    """Bare integers and booleans load natively (same canonical form in both libraries);
+    decimals and doubles load natively and get their written form back where it is certain,
+    integers beyond 64 bits take the Python road (Oxigraph keeps them as written)."""
     path = tmp_path / "numbers.ttl"
     path.write_text(text + "\n", encoding="utf-8")
     ours = {canonical(t) for t in _graph_of(_store([path])).objects()}
     assert ours == {canonical(t) for t in Graph().parse(path).objects()}
+
+
+def test_bare_decimals_keep_the_native_road(tmp_path: Path) -> None:
+    """A file whose numbers' spellings are certain is not reloaded through Python (whose blank
+    node labels are `f<hash>b<n>`), and the numbers are stored as written."""
+    path = tmp_path / "numbers.ttl"
+    path.write_text(
+        '<a:x> <a:p> [ <a:q> 100.0 ] ; <a:wkt> "POINT(45.9967 40.9493)" , 1e3 .\n',
+        encoding="utf-8",
+    )
+    store = _store([path])
+    assert not any(
+        re.fullmatch(r"f[0-9a-f]{12}b[0-9]+", q.subject.value)
+        for q in store
+        if isinstance(q.subject, ox.BlankNode)
+    )
+    written = {q.object.value for q in store if isinstance(q.object, ox.Literal)}
+    assert {"100.0", "1e3"} <= written
+
+
+def test_number_candidates_cover_every_token() -> None:
+    tokens = candidates(b'<a:x> <a:p> (1.5.5) , -.5E-2 ; <a:q> "v2.0" . # 7.')
+    assert tokens is not None
+    assert {"1.5", ".5", "-.5E-2", "2.0"} <= tokens
+    assert "7." not in tokens and "7" not in tokens
+    assert candidates(b"# " + b"-" * 100) == set()  # no dot, no exponent: nothing
+    assert candidates(b"# " + b"-.-" * 30) is None  # a long run: give up, take the Python road
 
 
 def test_natively_loaded_dates_and_strings_answer_as_pyshacl(tmp_path: Path) -> None:
