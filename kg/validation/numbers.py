@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -44,13 +45,23 @@ def candidates(data: bytes) -> set[str] | None:
             continue
         if len(run) > _LONGEST_RUN:
             return None
-        text = run.decode("ascii")
-        for start in range(len(text)):
-            for end in range(start + 2, len(text) + 1):
-                piece = text[start:end]
-                if _TOKEN.fullmatch(piece):
-                    out.add(piece)
+        out |= _tokens_in(run)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens_in(run: bytes) -> frozenset[str]:
+    """The substrings of one run that match the token grammar (runs repeat across files)."""
+    text = run.decode("ascii")
+    ends = [i + 1 for i, char in enumerate(text) if char.isdigit()]  # tokens end in a digit
+    found = set()
+    for start, char in enumerate(text):
+        if char in "eE":
+            continue
+        for end in ends:
+            if end > start + 1 and _TOKEN.fullmatch(text, start, end):
+                found.add(text[start:end])
+    return frozenset(found)
 
 
 class WrittenNumbers:
