@@ -8,10 +8,12 @@ an error with a position, never a silent partial load.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote_from_bytes
 
 import pyoxigraph as ox
 
@@ -22,6 +24,7 @@ __all__ = [
     "SourceFile",
     "TurtleDocument",
     "discover_files",
+    "file_iri",
     "graph_iri_for",
     "parse_turtle",
     "read_turtle",
@@ -71,11 +74,25 @@ def graph_iri_for(path: Path, *, root: Path) -> str:
 
 
 def _graph_iri(resolved: Path, resolved_root: Path) -> str:
+    if os.sep == "/":  # string work: pathlib's parsing was a second for 10,000 files
+        text, root_text = str(resolved), str(resolved_root)
+        inside = root_text if root_text.endswith("/") else root_text + "/"
+        if text.startswith(inside):
+            return GRAPH_BASE + text[len(inside) :]
+        if text != root_text:
+            return file_iri(resolved)
     try:
         relative = resolved.relative_to(resolved_root)
     except ValueError:
         return resolved.as_uri()
     return GRAPH_BASE + relative.as_posix()
+
+
+def file_iri(path: Path) -> str:
+    """`path.as_uri()` of an absolute path, without pathlib's parsing on POSIX (same text)."""
+    if os.sep == "/":
+        return "file://" + quote_from_bytes(os.fsencode(path))
+    return path.as_uri()
 
 
 def discover_files(paths: Iterable[Path], *, root: Path) -> list[SourceFile]:
@@ -98,11 +115,10 @@ def discover_files(paths: Iterable[Path], *, root: Path) -> list[SourceFile]:
                 raise UserInputError(
                     f"{given}: not a Turtle file; kg reads only files ending in .ttl."
                 )
-            candidates = [path]
+            resolved_files = [path.resolve()]
         else:
-            candidates = [p for p in path.rglob("*.ttl") if p.is_file() and not _hidden(p, path)]
-        for candidate in candidates:
-            resolved = candidate.resolve()
+            resolved_files = _turtle_files(path)
+        for resolved in resolved_files:
             iri = _graph_iri(resolved, resolved_root)
             found.setdefault(iri, SourceFile(path=resolved, graph_iri=iri))
     if not found:
@@ -111,9 +127,33 @@ def discover_files(paths: Iterable[Path], *, root: Path) -> list[SourceFile]:
     return [found[iri] for iri in sorted(found)]
 
 
-def _hidden(path: Path, base: Path) -> bool:
-    """True if any part of `path` below `base` starts with a dot."""
-    return any(part.startswith(".") for part in path.relative_to(base).parts)
+def _turtle_files(directory: Path) -> list[Path]:
+    """The resolved paths of the visible `*.ttl` files under `directory`, as `rglob` finds them.
+
+    A walk with `os.scandir`, whose entries know their type without another system call, over
+    the directory resolved once: directory symlinks are not followed (as `rglob` does not), so
+    every directory reached is already resolved and only a file that is itself a symlink needs
+    `resolve()`. Hidden files and directories are skipped. (`rglob` plus `resolve()` per file
+    took a second for 10,000 files.)
+    """
+    out: list[Path] = []
+    todo = [str(directory.resolve())]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_symlink():
+                        if entry.name.endswith(".ttl") and entry.is_file():
+                            out.append(Path(entry.path).resolve())
+                    elif entry.is_dir():
+                        todo.append(entry.path)
+                    elif entry.name.endswith(".ttl") and entry.is_file():
+                        out.append(Path(entry.path))
+        except PermissionError:
+            continue  # rglob skips unreadable directories too
+    return out
 
 
 def read_turtle(path: Path) -> TurtleDocument:

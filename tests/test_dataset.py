@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cli_runner import CLI_FIXTURES, ROOT
 
-from kg.dataset import discover_files, graph_iri_for, parse_turtle, read_turtle
+from kg.dataset import discover_files, file_iri, graph_iri_for, parse_turtle, read_turtle
 from kg.errors import SourceFileError, UserInputError
 from kg.namespaces import GRAPH_BASE
 
@@ -45,6 +45,26 @@ def test_discovery_skips_hidden_files_and_other_extensions(tmp_path: Path) -> No
     (tmp_path / "real.ttl").write_text("<a:a> <a:b> <a:c> .\n")
     files = discover_files([tmp_path], root=ROOT)
     assert [f.path.name for f in files] == ["real.ttl"]
+
+
+def test_discovery_resolves_symlinked_files_and_skips_symlinked_directories(
+    tmp_path: Path,
+) -> None:
+    real = tmp_path / "data"
+    (real / "sub").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.ttl").write_text("<a:a> <a:b> <a:c> .\n")
+    (real / "sub" / "a.ttl").write_text("<a:a> <a:b> <a:c> .\n")
+    (real / "linked.ttl").symlink_to(tmp_path / "elsewhere" / "x.ttl")
+    (real / "linked-dir").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "alias").symlink_to(real)
+    files = discover_files([tmp_path / "alias"], root=tmp_path)
+    assert sorted(f.path for f in files) == sorted(
+        [(real / "sub" / "a.ttl").resolve(), (tmp_path / "elsewhere" / "x.ttl").resolve()]
+    )
+    assert sorted(f.graph_iri for f in files) == sorted(
+        [GRAPH_BASE + "data/sub/a.ttl", GRAPH_BASE + "elsewhere/x.ttl"]
+    )
 
 
 def test_a_missing_path_is_a_user_error(tmp_path: Path) -> None:
@@ -121,3 +141,8 @@ def test_parsing_once_refuses_what_checking_refuses_with_the_same_error(bad: Pat
 def test_parsing_once_gives_the_triples_checking_counts() -> None:
     for source in discover_files([GOOD], root=ROOT):
         assert len(parse_turtle(source.path)) == read_turtle(source.path).triples
+
+
+@pytest.mark.parametrize("path", ["/tmp/a b/ü#x.ttl", "/x/%41;?.ttl", "/", "/a/b.ttl"])
+def test_file_iri_is_pathlibs(path: str) -> None:
+    assert file_iri(Path(path)) == Path(path).as_uri()

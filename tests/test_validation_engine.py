@@ -18,6 +18,7 @@ from kg.validation.engine import default_ontology_paths, default_shape_paths
 from kg.validation.evaluate import evaluate
 from kg.validation.impact import sparql_reach
 from kg.validation.model import UnsupportedShapeError, read_shapes
+from kg.validation.numbers import candidates
 from kg.validation.reference import reference_validate
 from kg.validation.results import RawResult, canonical
 from kg.validation.sources import load_file
@@ -101,15 +102,51 @@ def test_the_union_store_keeps_the_files_literals() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["<a:x> <a:p> 007 , -0 , +5 , true .", "<a:x> <a:p> 00099999999999999999999 , 1.50 , 1e0 ."],
+    [
+        "<a:x> <a:p> 007 , -0 , +5 , true .",
+        "<a:x> <a:p> 00099999999999999999999 , 1.50 , 1e0 .",
+        "<a:x> <a:p> 1.50 , 100.0 , 1e0 , -.5E-2 , +7.25 , 1.E3 .",
+        "<a:x> <a:p> (1.5.5 2.50) , [ <a:q> 3.0 ] .",
+        "<a:x> <a:p> 1.0 , 1.00 .",  # one value to Oxigraph, two to rdflib
+        '<a:x> <a:p> 1.0 ; <a:q> "1.00" . # 1.000',
+        "<a:x> <a:p> 2.50 . # 2.5e0 and 2.5 in a comment",
+    ],
 )
 def test_bare_numbers_read_back_as_rdflib_reads_them(tmp_path: Path, text: str) -> None:
-    """Bare integers and booleans may load natively (same canonical form in both libraries);
-    decimals, doubles and integers beyond 64 bits must not (Oxigraph rewrites or keeps them)."""
+    """Bare integers and booleans load natively (same canonical form in both libraries);
+    decimals and doubles load natively and get their written form back where it is certain,
+    integers beyond 64 bits take the Python road (Oxigraph keeps them as written)."""
     path = tmp_path / "numbers.ttl"
     path.write_text(text + "\n", encoding="utf-8")
     ours = {canonical(t) for t in _graph_of(_store([path])).objects()}
     assert ours == {canonical(t) for t in Graph().parse(path).objects()}
+
+
+def test_bare_decimals_keep_the_native_road(tmp_path: Path) -> None:
+    """A file whose numbers' spellings are certain is not reloaded through Python (whose blank
+    node labels are `f<hash>b<n>`), and the numbers are stored as written."""
+    path = tmp_path / "numbers.ttl"
+    path.write_text(
+        '<a:x> <a:p> [ <a:q> 100.0 ] ; <a:wkt> "POINT(45.9967 40.9493)" , 1e3 .\n',
+        encoding="utf-8",
+    )
+    store = _store([path])
+    assert not any(
+        re.fullmatch(r"f[0-9a-f]{12}b[0-9]+", q.subject.value)
+        for q in store
+        if isinstance(q.subject, ox.BlankNode)
+    )
+    written = {q.object.value for q in store if isinstance(q.object, ox.Literal)}
+    assert {"100.0", "1e3"} <= written
+
+
+def test_number_candidates_cover_every_token() -> None:
+    tokens = candidates(b'<a:x> <a:p> (1.5.5) , -.5E-2 ; <a:q> "v2.0" . # 7.')
+    assert tokens is not None
+    assert {"1.5", ".5", "-.5E-2", "2.0"} <= tokens
+    assert "7." not in tokens and "7" not in tokens
+    assert candidates(b"# " + b"-" * 100) == set()  # no dot, no exponent: nothing
+    assert candidates(b"# " + b"-.-" * 30) is None  # a long run: give up, take the Python road
 
 
 def test_natively_loaded_dates_and_strings_answer_as_pyshacl(tmp_path: Path) -> None:
@@ -289,3 +326,81 @@ def test_sparql_constraints_have_a_reach_bound() -> None:
     assert sparql_reach(prologue + "SELECT $this WHERE { $this ^ex:p ?x }") is None
     assert sparql_reach(prologue + "SELECT $this WHERE { ex:k ex:p ?x }") is None
     assert sparql_reach(prologue + "SELECT $this WHERE { $this ex:p+ ?x }") is None
+
+
+# -- the copy of pyshacl's literal comparison --------------------------------------------------
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_COMPARED = [
+    Literal("5", datatype=f"{_XSD}integer"),
+    Literal("05", datatype=f"{_XSD}integer"),
+    Literal("5.0", datatype=f"{_XSD}decimal"),
+    Literal("4.99", datatype=f"{_XSD}decimal"),
+    Literal("1e1", datatype=f"{_XSD}double"),
+    Literal("abc", datatype=f"{_XSD}integer"),
+    Literal("2020-01-01", datatype=f"{_XSD}date"),
+    Literal("2020-01-02", datatype=f"{_XSD}date"),
+    Literal("2020-01-01T10:00:00", datatype=f"{_XSD}dateTime"),
+    Literal("2020-01-01T10:00:00Z", datatype=f"{_XSD}dateTime"),
+    Literal("2020-01-01T09:00:00+01:00", datatype=f"{_XSD}dateTime"),
+    Literal("10:00:00", datatype=f"{_XSD}time"),
+    Literal("09:00:00Z", datatype=f"{_XSD}time"),
+    Literal("2020", datatype=f"{_XSD}gYear"),
+    Literal("true", datatype=f"{_XSD}boolean"),
+    Literal("a"),
+    Literal("b"),
+    Literal("a", lang="en"),
+]
+
+
+def _outcome(compare: object, a: Literal, b: Literal) -> object:
+    assert callable(compare)
+    try:
+        return compare(a, b)
+    except (TypeError, NotImplementedError) as exc:
+        return type(exc)
+
+
+def test_literal_comparison_is_pyshacls() -> None:
+    from pyshacl.rdfutil.compare import compare_literal
+
+    from kg.validation.core import _compare
+
+    ours = {(a, b): _outcome(_compare, a, b) for a in _COMPARED for b in _COMPARED}
+    theirs = {(a, b): _outcome(compare_literal, a, b) for a in _COMPARED for b in _COMPARED}
+    assert ours == theirs
+    assert set(ours.values()) > {-1, 0, 1}  # the table reaches every outcome, errors included
+
+
+def test_wrapped_dates_compare_as_pyshacl_compares_them(tmp_path: Path) -> None:
+    """A bare decimal sends the file the Python road, so its dates are stored wrapped; the
+    sh:lessThanOrEquals pre-filter reads those as dates and must still find every violation."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+        "ex:Span a sh:NodeShape ; sh:targetClass ex:Span ;\n"
+        "    sh:property [ sh:path ex:earliest ; sh:lessThanOrEquals ex:latest ; sh:minCount 1 ] ;"
+        "\n    sh:property [ sh:path ex:first ; sh:lessThan ex:latest ] .\n",
+        encoding="utf-8",
+    )
+    pairs = [
+        ('"2020-01-01"', '"2020-01-02"'), ('"2020-01-02"', '"2020-01-01"'),
+        ('"2020-01-01"', '"2020-01-01"'), ('"2020-03-01"', '"2020-02-29"'),
+        ('"0999-01-01"', '"1000-01-01"'), ('"1999-12-31"', '"2000-01-01"'),
+    ]  # fmt: skip
+    lines = [
+        "@prefix ex: <http://example.org/> .",
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        "ex:precise ex:precision 100.0 .",
+    ]
+    for i, (early, late) in enumerate(pairs):
+        lines.append(
+            f"ex:s{i} a ex:Span ; ex:earliest {early}^^xsd:date ; ex:first {early}^^xsd:date ; "
+            f"ex:latest {late}^^xsd:date ."
+        )
+    data = tmp_path / "data.ttl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = _store([data])
+    assert any(q.object.datatype.value.startswith("urn:kg:") for q in store if
+               isinstance(q.object, ox.Literal))  # fmt: skip
+    assert _same_as_pyshacl([data], [shapes], []) == 5  # 2 + 3 (lessThan on equal dates)

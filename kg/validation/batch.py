@@ -12,6 +12,8 @@ exact evaluator. Per property shape of a targeted shape:
   nodes holding a failing value are candidates;
 - `sh:minCount`, `sh:maxCount`, `sh:uniqueLang`, `sh:hasValue` (an IRI) are candidate queries
   (`minCount` counts only values rdflib cannot merge, so it over-approximates);
+- a node shape's own `sh:or`/`sh:not`… of simple property shapes: a condition under which it
+  surely holds (`kg.validation.surely`), the focus nodes where it does not are candidates;
 - anything else (`sh:qualifiedValueShape`, property pairs, sh:closed, targets the query cannot
   express) makes every focus node a candidate, i.e. plain exact evaluation.
 """
@@ -28,7 +30,8 @@ from rdflib.term import Node
 from kg.validation.core import CoreEvaluator
 from kg.validation.model import Path, Shape
 from kg.validation.results import RawResult
-from kg.validation.terms import XSD, OxTerm
+from kg.validation.surely import surely_conforms
+from kg.validation.terms import WRAPPED, XSD, OxTerm
 
 __all__ = ["validate_targeted"]
 
@@ -59,7 +62,12 @@ def validate_targeted(ev: CoreEvaluator, shape: Shape, focus: list[OxTerm]) -> l
     results: list[RawResult] = []
     if own:
         own_shape = replace(shape, params=own)
-        results = ev.validate(own_shape, _prefiltered(ev, own_shape, focus))
+        candidates = _prefiltered(ev, own_shape, focus)
+        holds = surely_conforms(ev.shapes, own_shape)
+        if holds is not None:
+            may_fail = _select(ev, f"SELECT ?this WHERE {{ {where} FILTER (!({holds})) }}")
+            candidates = [f for f in candidates if f in may_fail]
+        results = ev.validate(own_shape, candidates)
     for node in shape.params.get(SH.property, ()):
         results.extend(_property(ev, ev.shapes.get(node), where, focus))
     return results
@@ -107,7 +115,8 @@ def _property(ev: CoreEvaluator, prop: Shape, where: str, focus: list[OxTerm]) -
                 return ev.validate(prop, focus)
             candidates |= _select(
                 ev,
-                f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?a . ?this <{other}> ?b . "
+                f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?a0 . ?this <{other}> ?b0 . "
+                f"{_as_stored('?a0', '?a')} {_as_stored('?b0', '?b')} "
                 f"FILTER (!(isLiteral(?a) && isLiteral(?b) && DATATYPE(?a) = DATATYPE(?b) "
                 f"&& DATATYPE(?a) IN ({_COMPARABLE}) && COALESCE(?a {op} ?b, false))) }}",
             )
@@ -242,6 +251,20 @@ def _qualified_language_filter(ev: CoreEvaluator, prop: Shape) -> str | None:
     )
 
 
+_DAY = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"  # as natively loaded dates
+
+
+def _as_stored(raw: str, out: str) -> str:
+    """BIND `out` to `raw`, with a wrapped date in the form natively loaded dates have (without a
+    time zone) turned into that native date, so SPARQL compares it as it compares those (files
+    with bare decimals store their dates wrapped); anything else is left alone."""
+    wrapped = f"<{WRAPPED}{XSD}date>"
+    return (
+        f"BIND (COALESCE(IF(isLiteral({raw}) && DATATYPE({raw}) = {wrapped} "
+        f'&& REGEX(STR({raw}), "{_DAY}"), STRDT(STR({raw}), <{XSD}date>), {raw}), {raw}) AS {out})'
+    )
+
+
 def _bound(bound: Node) -> int:
     if not isinstance(bound, Literal) or not isinstance(bound.value, int):
         raise ValueError(f"sh:minCount/maxCount {bound!r} is not an integer")
@@ -257,11 +280,8 @@ _MERGE_SAFE = (
 
 
 def _min_count_query(where: str, path: str, bound: Node) -> str:
-    if _bound(bound) == 1:
-        return (
-            f"SELECT ?this WHERE {{ {where} "
-            f"FILTER NOT EXISTS {{ ?this {path} ?v FILTER {_MERGE_SAFE} }} }}"
-        )
+    if _bound(bound) == 1:  # one triple is one value, however rdflib merges: exact
+        return f"SELECT ?this WHERE {{ {where} FILTER NOT EXISTS {{ ?this {path} ?v }} }}"
     return (
         f"SELECT ?this WHERE {{ {where} OPTIONAL {{ ?this {path} ?v FILTER {_MERGE_SAFE} }} }} "
         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {_bound(bound)})"

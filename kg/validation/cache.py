@@ -3,16 +3,19 @@
 Under the cache directory (`<root>/var/cache/validation/store/`):
 
 - `oxigraph/` — an on-disk Oxigraph store with one named graph per validated file;
-- `state.pickle` — the hash of every file in it, the shapes' hash, the last results and where
-  each was placed in the sources.
+- `state.pickle` — the stamp (stat and hash, `kg.validation.stamps`) of every file in it, the
+  shapes' hash, how far the shapes read from a focus node (`kg.validation.impact`, computed once
+  per shapes: parsing the SPARQL constraints costs a second), the last results and where each
+  was placed in the sources.
 
-A run first hashes the files. Nothing changed: the last results are the answer. Some files
-changed (and not the shapes): only those files are dropped from the store and loaded again, and
-only the focus nodes they can affect (`kg.validation.impact`) are validated again; results of all
-other focus nodes are kept. SHACL-SPARQL constraints are evaluated again in full, since their
-queries can read anything. Anything else — no usable cache, other shapes, a different set or
-order of files, an `rdfs:subClassOf` change, shapes without a reach bound, more than a quarter
-of the files changed — is a fresh run, whose store then replaces the cached one.
+A run first stamps the files (hashing only those whose stat changed). Nothing changed: the last
+results are the answer. Some files changed (and not the shapes): only those files are dropped
+from the store and loaded again, and only the focus nodes they can affect
+(`kg.validation.impact`) are validated again; results of all other focus nodes are kept.
+SHACL-SPARQL constraints are evaluated again only for the nodes their queries can reach, or in
+full when a query's reach has no bound. Anything else — no usable cache, other shapes, a
+different set or order of files, an `rdfs:subClassOf` change, shapes without a reach bound, more
+than a quarter of the files changed — is a fresh run, whose store then replaces the cached one.
 A lock file keeps two runs from using the cache at the same time.
 """
 
@@ -26,7 +29,7 @@ import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,19 +37,20 @@ from rdflib import RDFS, SH, Graph
 from rdflib.term import Node
 
 from kg.validation.core import CoreEvaluator
-from kg.validation.evaluate import evaluate
+from kg.validation.evaluate import evaluate, prepare
 from kg.validation.impact import affected, reach, sparql_reach
 from kg.validation.locator import Position
-from kg.validation.model import Shapes, read_shapes
+from kg.validation.model import Shapes
 from kg.validation.placing import Placer
 from kg.validation.results import RawResult
-from kg.validation.sparql import SparqlConstraints, split_sparql_constraints
+from kg.validation.sparql import SparqlConstraints
+from kg.validation.stamps import Stamp, hash_file, take_stamps
 from kg.validation.terms import to_rdflib
 from kg.validation.union import UnionStore, graph_for
 
 __all__ = ["Run", "cached_run", "fresh_run"]
 
-_VERSION = "kg-validation-store-v1"
+_VERSION = "kg-validation-store-v2"
 _SUBCLASS = str(RDFS.subClassOf)
 _SPARQL = SH.SPARQLConstraintComponent
 
@@ -62,12 +66,22 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """How far the shapes read from a focus node (None: unbounded, re-validate everything)."""
+
+    core: int | None
+    objects_of: frozenset[str]
+    sparql: int | None
+
+
 @dataclass
 class _State:
     version: str
     shapes: str
     files: list[str]
-    hashes: dict[str, str]
+    stamps: dict[str, Stamp]
+    reach: _Reach
     results: list[RawResult]
     places: list[Placed]
 
@@ -100,25 +114,25 @@ def cached_run(
     timings: dict[str, float] = {}
     with _locked(directory):
         started = time.perf_counter()
-        hashes = {str(p): _hash(p) for p in paths}
-        shapes_key = hashlib.sha256("".join(_hash(p) for p in shape_paths).encode()).hexdigest()
+        shapes_key = hashlib.sha256("".join(hash_file(p) for p in shape_paths).encode()).hexdigest()
         files = [str(p) for p in paths]
         state = _read_state(directory)
+        usable = state is not None and state.shapes == shapes_key
+        stamps = take_stamps(paths, state.stamps if state is not None and usable else {})
         timings["hash"] = time.perf_counter() - started
         store_dir = directory / "oxigraph"
         store: ox.Store | None = None
         known: dict[Node, Placed] = {}
-        if (
-            state is not None
-            and state.shapes == shapes_key
-            and state.files == files
-            and store_dir.is_dir()
-        ):
-            changed = [Path(f) for f in files if state.hashes.get(f) != hashes[f]]
+        reach = state.reach if state is not None and usable else None
+        if state is not None and usable and state.files == files and store_dir.is_dir():
+            changed = [Path(f) for f in files if state.stamps[f].digest != stamps[f].digest]
             if not changed:
+                if stamps != state.stamps:  # stat-only changes: remember the new stats
+                    _write_state(directory, replace(state, stamps=stamps))
                 return Run(state.results, state.places, timings)
             if len(changed) <= max(1, len(files) // 4):
-                found = _incremental(store_dir, state.results, changed, shapes, timings)
+                assert reach is not None
+                found = _incremental(store_dir, state.results, changed, shapes, reach, timings)
                 if found is not None:
                     store, results, mentioned = found
                     # A focus node no changed triple mentions keeps its place, unless that
@@ -135,8 +149,25 @@ def cached_run(
         places = _place(results, Placer(store, paths, parse_cache), known)
         timings["place"] = time.perf_counter() - started
         del store  # closes the store before the lock is released
-        _write_state(directory, _State(_VERSION, shapes_key, files, hashes, results, places))
+        if reach is None:
+            started = time.perf_counter()
+            reach = _reach_of(shapes)
+            timings["reach"] = time.perf_counter() - started
+        state = _State(_VERSION, shapes_key, files, stamps, reach, results, places)
+        _write_state(directory, state)
         return Run(results, places, timings)
+
+
+def _reach_of(shapes: Graph) -> _Reach:
+    """The shapes' reach bounds (`kg.validation.impact`), kept in the state for later runs."""
+    prepared = prepare(shapes)
+    model, constraints = prepared.shapes, prepared.constraints
+    objects_of = frozenset(str(p) for s in model.by_node.values() for p in s.target_objects_of)
+    reaches = [sparql_reach(c.query) for c in constraints.constraints]
+    sparql = None if not reaches or any(r is None for r in reaches) else max(
+        r for r in reaches if r is not None
+    )
+    return _Reach(reach(model), objects_of, sparql)
 
 
 def _incremental(
@@ -144,6 +175,7 @@ def _incremental(
     previous: list[RawResult],
     changed: list[Path],
     shapes: Graph,
+    bounds: _Reach,
     timings: dict[str, float],
 ) -> tuple[ox.Store, list[RawResult], set[Node]] | None:
     started = time.perf_counter()
@@ -162,18 +194,19 @@ def _incremental(
     added = [q for p in changed for q in store.quads_for_pattern(None, None, None, graph_for(p))]
     timings["load"] = time.perf_counter() - started
     started = time.perf_counter()
-    core_graph, constraints = split_sparql_constraints(shapes)
-    model = read_shapes(core_graph)
-    hops = reach(model)
+    prepared = prepare(shapes)
+    hops = bounds.core
     if hops is None or any(q.predicate.value == _SUBCLASS for q in [*removed, *added]):
-        results = evaluate(store, shapes)
+        results = evaluate(store, prepared)
     else:
-        objects_of = {str(p) for s in model.by_node.values() for p in s.target_objects_of}
-        nodes = affected(store, removed, added, hops, objects_of)
+        nodes = affected(store, removed, added, hops, set(bounds.objects_of))
         terms = {to_rdflib(n) for n in nodes}
         kept = [r for r in previous if r.component != _SPARQL and r.focus not in terms]
-        fresh = evaluate(store, shapes, only=nodes, sparql=False)
-        results = kept + fresh + _sparql_again(store, model, constraints, previous, removed, added)
+        fresh = evaluate(store, prepared, only=nodes, sparql=False)
+        again = _sparql_again(
+            store, prepared.shapes, prepared.constraints, bounds.sparql, previous, removed, added
+        )
+        results = kept + fresh + again
         timings["affected-nodes"] = float(len(nodes))
     timings["shacl"] = time.perf_counter() - started
     mentioned = {to_rdflib(t) for q in [*removed, *added] for t in (q.subject, q.object)}
@@ -184,17 +217,16 @@ def _sparql_again(
     store: ox.Store,
     model: Shapes,
     constraints: SparqlConstraints,
+    hops: int | None,
     previous: list[RawResult],
     removed: list[ox.Quad],
     added: list[ox.Quad],
 ) -> list[RawResult]:
     """SHACL-SPARQL results after a change: only for the nodes the change can reach when every
-    query's reach is bounded (`sparql_reach`), else all of them again."""
+    query's reach is bounded (`sparql_reach`, given as `hops`), else all of them again."""
     evaluator = CoreEvaluator(store, model)
-    reaches = [sparql_reach(c.query) for c in constraints.constraints]
-    if not reaches or any(r is None for r in reaches):
+    if hops is None:
         return constraints.run(store, lambda n: evaluator.focus_nodes(model.get(n)))
-    hops = max(r for r in reaches if r is not None)
     nodes = affected(store, removed, added, hops, set())
     terms = {to_rdflib(n) for n in nodes}
     kept = [r for r in previous if r.component == _SPARQL and r.focus not in terms]
@@ -241,10 +273,6 @@ def _place(
             found = memo[raw.focus] = placer.place(raw.focus)
         out.append(found)
     return out
-
-
-def _hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _read_state(directory: Path) -> _State | None:

@@ -10,6 +10,7 @@ it is matched by its canonical description (the triples that hold it and the tri
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,7 +32,6 @@ class Placer:
     def __init__(self, store: ox.Store, files: Sequence[Path], cache_dir: Path | None) -> None:
         self.store = store
         self.files = list(files)
-        self.order = {graph_for(p): i for i, p in enumerate(self.files)}
         self.cache_dir = cache_dir
         self._parsed: dict[Path, ParsedFile] = {}
         self._blanks: dict[Path, dict[str, list[Position]]] = {}
@@ -57,6 +57,11 @@ class Placer:
                     return path, positions[0]
                 return path, (0, 0)
         return None, (0, 0)
+
+    @cached_property
+    def order(self) -> dict[ox.NamedNode, int]:
+        """Each file's graph and its rank (built on first use: most runs place nothing new)."""
+        return {graph_for(p): i for i, p in enumerate(self.files)}
 
     def _graphs(self, node: ox.NamedNode | ox.BlankNode, as_subject: bool) -> list[Path]:
         quads: Iterable[ox.Quad] = (

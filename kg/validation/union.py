@@ -6,11 +6,12 @@ can drop and replace exactly that file's triples; the shapes see the union of al
 Loading has two roads, and both give the same terms (see `kg.validation.terms`):
 
 - native: `Store.load` parses the file in Rust — fast, but Oxigraph canonicalises typed literals.
-  It is taken only when the file provably holds no literal Oxigraph would change: every `^^` in the
-  bytes belongs to an XSD date/gYear/gYearMonth literal already in canonical form or to a
-  non-XSD datatype (`native_safe`), and — checked in the store after loading — the file gave no
-  decimal or double literal (bare `1.50`, `1e0` are typed without `^^`; Oxigraph writes `1.5`,
-  rdflib keeps `1.50`). Bare integers and booleans are safe: both libraries write them in the
+  It is taken only when every `^^` in the bytes belongs to an XSD date/gYear/gYearMonth literal
+  already in canonical form or to a non-XSD datatype (`native_safe`). Bare decimals and doubles
+  (`1.50`, `1e0` are typed without `^^`; Oxigraph writes `1.5`, rdflib keeps `1.50`) are found in
+  the store after loading and replaced by their written form, wrapped as the Python road stores
+  them, when that form is certain (`kg.validation.numbers`); otherwise the file is loaded again
+  by the Python road. Bare integers and booleans are safe: both libraries write them in the
   same canonical form (`007` → `7`), except integers too long for Oxigraph's 64 bits, which it
   keeps as written — those send the file the Python road too.
 - Python: the file is parsed by `ox.parse` and every XSD-typed literal is stored wrapped, with its
@@ -29,7 +30,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.dataset import read_turtle
+from kg.dataset import file_iri, read_turtle
+from kg.validation.numbers import WrittenNumbers, candidates
 from kg.validation.terms import XSD, store_literal
 
 __all__ = ["UnionStore", "graph_for", "native_safe"]
@@ -48,7 +50,7 @@ _REWRITTEN = ", ".join(f"<{XSD}{name}>" for name in ("decimal", "float", "double
 
 def graph_for(path: Path) -> ox.NamedNode:
     """The named graph holding one file's triples."""
-    return ox.NamedNode(path.as_uri())
+    return ox.NamedNode(file_iri(path))
 
 
 def native_safe(data: bytes) -> bool:
@@ -153,30 +155,30 @@ class UnionStore:
         self.store.extend(quads())
 
     def _check_native(self, paths: list[Path]) -> None:
-        """Reload through Python the natively loaded files with literals Oxigraph rewrote."""
+        """Put back the written form of numbers Oxigraph rewrote in natively loaded files
+        (`kg.validation.numbers`); reload through Python those where it is not certain."""
         by_graph = {graph_for(p).value: p for p in paths}
         numeric = (
             f"FILTER (isLiteral(?o) && (DATATYPE(?o) IN ({_REWRITTEN}) "
             f"|| DATATYPE(?o) = <{XSD}integer> && STRLEN(STR(?o)) > 18))"
         )
-        redo: list[Path] = []
+        hits: dict[Path, list[ox.Quad]] = {}
         if len(paths) > 50:  # one scan of the store beats a query per file
-            found = self.store.query(
-                f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o {numeric} }} }}"
-            )
-            assert isinstance(found, ox.QuerySolutions)
-            redo = [
-                by_graph[g.value]
-                for row in found
-                if (g := row["g"]) is not None and g.value in by_graph
-            ]
+            queries = [f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o {numeric} }} }}"]
         else:
-            for path in paths:
-                if self.store.query(
-                    f"ASK {{ GRAPH <{graph_for(path).value}> {{ ?s ?p ?o {numeric} }} }}"
-                ):
-                    redo.append(path)
-        for path in redo:
+            queries = [
+                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o {numeric} }} "
+                f"VALUES ?g {{ <{graph_for(path).value}> }} }}"
+                for path in paths
+            ]
+        for query in queries:
+            found = self.store.query(query)
+            assert isinstance(found, ox.QuerySolutions)
+            for s, p, o, g in found:
+                if isinstance(g, ox.NamedNode) and g.value in by_graph:
+                    assert isinstance(p, ox.NamedNode) and not isinstance(s, ox.Literal)
+                    hits.setdefault(by_graph[g.value], []).append(ox.Quad(s, p, o, g))
+        for path in self._restore_numbers(hits):
             self.remove(path)
             self._load_python(path)
         for path in paths:
@@ -185,3 +187,22 @@ class UnionStore:
                 is None
             ):
                 read_turtle(path)  # an empty file: raises "contains no triples"
+
+    def _restore_numbers(self, hits: dict[Path, list[ox.Quad]]) -> list[Path]:
+        """Replace each file's rewritten numbers by their written form; return the files where
+        that form is not certain (they must take the Python road)."""
+        tokens = {path: candidates(path.read_bytes()) for path in hits}
+        numbers = WrittenNumbers(t for found in tokens.values() if found for t in found)
+        redo: list[Path] = []
+        for path, quads in hits.items():
+            found = tokens[path]
+            index = numbers.index(found) if found is not None else {}
+            written = [numbers.written(q.object, index) for q in quads]  # type: ignore[arg-type]
+            if any(w is None for w in written):
+                redo.append(path)
+                continue
+            for quad, literal in zip(quads, written, strict=True):
+                assert literal is not None
+                self.store.remove(quad)
+                self.store.add(ox.Quad(quad.subject, quad.predicate, literal, quad.graph_name))
+        return redo
