@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.budget import Budget
+from bench.bytecode import compile_project
 from bench.data import QUICK_VIOLATIONS, SIZES, VIOLATIONS, Dataset, dataset
 from bench.load import LoadSettings, LoadState, bench_load
 from bench.plot import write_plot
@@ -106,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     budget = Budget(args.budget or None)
     failed: list[Row] = []
     rows_file = args.work / f"rows-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    if not args.report_only and not compile_project():
+        raise SystemExit("bench: kg/ or bench/ does not compile to bytecode (see the errors above)")
     for label in [] if args.report_only else sizes:
         data = dataset(label, SIZES[label], args.work,
                        violations=QUICK_VIOLATIONS if label == "quick" else VIOLATIONS)
