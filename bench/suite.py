@@ -23,6 +23,7 @@ from bench.query import QuerySettings, bench_query
 from bench.release import bench_release, release_available
 from bench.report import machine, markdown, table, versions
 from bench.rows import Row, read_rows, write_rows
+from bench.steal import cpu_times, stolen_share
 from bench.stores import SharedStores
 from bench.validate import ValidateState, bench_validate
 
@@ -192,13 +193,20 @@ def _measures(args: argparse.Namespace, label: str, data: Dataset, stores: Share
 def _section(section: str, size: str, measure: Callable[[], list[Row]]) -> list[Row]:
     """One section's rows; a command that failed or timed out becomes a "failed" row with its
     reason, so a long run keeps every other measurement (and exits 1 at the end)."""
+    before = cpu_times()
     try:
         rows = measure()
     except RuntimeError as error:
         print(f"[bench] {size}: {section} FAILED: {error}", flush=True)
         return [Row(section, size, "failed", "", None, None, "—", "—",
                     notes=[" ".join(str(error).split())[:400]])]
-    print(f"[bench] {size}: {section} done", flush=True)
+    stolen = stolen_share(before, cpu_times())
+    if stolen is not None:
+        for row in rows:
+            row.notes.append(f"CPU stolen by the hypervisor during this section: {stolen:.0%}")
+    print(f"[bench] {size}: {section} done"
+          + (f" (CPU stolen by the hypervisor: {stolen:.0%})" if stolen is not None else ""),
+          flush=True)
     return rows
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -143,3 +144,20 @@ def test_a_failed_section_becomes_a_row_with_its_reason() -> None:
     assert rows[0].notes == ["kg release failed (1): something went wrong"]
     measured = [Row("release", "10M", "dump the whole store", "quads/s", 1.0, 2.0, "a", "b")]
     assert _section("release", "10M", lambda: measured) == measured
+
+
+def test_measured_rows_say_how_much_cpu_the_hypervisor_took() -> None:
+    from bench.rows import Row
+    from bench.steal import CpuTimes, stolen_share
+    from bench.suite import _section
+
+    assert stolen_share(CpuTimes(total=1000, steal=10), CpuTimes(total=1400, steal=110)) == 0.25
+    assert stolen_share(None, CpuTimes(total=1, steal=0)) is None
+    assert stolen_share(CpuTimes(total=5, steal=0), CpuTimes(total=5, steal=0)) is None
+    def measure() -> list[Row]:
+        time.sleep(0.1)  # at least a few clock ticks pass, so the share is known
+        return [Row("release", "10M", "dump the whole store", "quads/s", 1.0, 2.0, "a", "b")]
+
+    notes = _section("release", "10M", measure)[0].notes
+    assert len(notes) == 1 and notes[0].startswith(
+        "CPU stolen by the hypervisor during this section: ")
