@@ -161,3 +161,23 @@ def test_measured_rows_say_how_much_cpu_the_hypervisor_took() -> None:
     notes = _section("release", "10M", measure)[0].notes
     assert len(notes) == 1 and notes[0].startswith(
         "CPU stolen by the hypervisor during this section: ")
+
+
+def test_a_reference_server_that_finished_nothing_is_said_so_not_timed() -> None:
+    from bench.data import Dataset
+    from bench.load_gen import Throughput
+    from bench.query import QuerySettings, _reference_row
+
+    data = Dataset("100k", Path("."), 1, 100_000, 1, 0, 1.0, None)
+    settings = QuerySettings(clients=8, seconds=6, max_requests=10, repeat=1, use_wrk=True,
+                             rdflib_endpoint_up_to=100_000)
+    ours = Throughput(60, 10.0, 4.0, 9.0, 0, "wrk")
+    silent = _reference_row(data, "(c) scholar mix (Zipf, conditional)", ours,
+                            Throughput(0, 0.0, 0.0, 0.0, 0, "wrk"), settings)
+    assert silent.extra == {} and silent.notes == [
+        "rdflib-endpoint finished no request within the 6 s run (8 clients; wrk counts no request "
+        "still in flight when the run ends)"]
+    answered = _reference_row(data, "(c) scholar mix (Zipf, conditional)", ours,
+                              Throughput(3, 0.5, 900.0, 1900.0, 0, "wrk"), settings)
+    assert answered.workload == "(c) scholar mix vs rdflib-endpoint (reference)"
+    assert answered.extra["p50 ms (kg / rdflib-endpoint)"] == "4.0 / 900.0"
