@@ -6,7 +6,7 @@ truthy layer) is dumped to N-Quads and loaded into Oxigraph, which serves it wit
 the same load generator with the same request list on every server:
 
 (a) heavy — aggregates and joins over the whole graph, parametrised by site type, every request a
-    different query text (so no result cache can help: this measures evaluation);
+    different query text, in every run (so no result cache can help: this measures evaluation);
 (b) look-ups — `SELECT ?p ?o WHERE { <entity> ?p ?o }`, each entity once (cycling only if the run
     outlasts the entity list); the bare FastAPI constant endpoint is the ceiling;
 (c) scholar mix — the queries/ examples (SELECT and ASK) and entity pages, drawn with a Zipf law
@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import random
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -70,6 +72,9 @@ _LOOKUP = "SELECT ?p ?o WHERE { <IRI> ?p ?o }"
 # 10 s can send to the fastest server measured (~9k req/s), and at 10M (~1M entities) a full list
 # would cost each of wrk's 8 threads its own copy of hundreds of MB.
 _MAX_LOOKUPS = 200_000
+# Heavy query texts per run: more than the fastest server measured answers in a run of 10 s
+# (~350 req/s at 100k), so no run repeats a text and no result cache can answer one.
+_HEAVY_PER_RUN = 10_000
 # rdflib-endpoint parses the whole N-Quads dump before it answers (minutes at 1M triples).
 _RDFLIB_START_TIMEOUT_S = 3600
 
@@ -100,16 +105,28 @@ def _entities(stores: Stores) -> list[str]:
     return [str(row[0].value) for row in result if row[0] is not None]
 
 
-def _workloads(endpoint: str, entities: list[str], *, pages: bool,
-               site_types: list[str]) -> dict[str, tuple[list[str], bool]]:
-    """Request paths of each workload for one server, and whether to send If-None-Match."""
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """The request paths of one workload for one server, run by run."""
+
+    paths_of_run: Callable[[int], list[str]]  # run -1 is the warm-up
+    conditional: bool  # send If-None-Match with the ETag last seen
+
+
+def _heavy(endpoint: str, site_types: list[str], run: int) -> list[str]:
+    """`_HEAVY_PER_RUN` query texts no other run sends (each carries its run and number)."""
     prologue = sparql_prologue()
-    heavy = [
-        _sparql_path(endpoint, f"{prologue}# request {i}\n"
+    return [
+        _sparql_path(endpoint, f"{prologue}# run {run}, request {i}\n"
                      + _HEAVY[i % len(_HEAVY)].replace("TYPE", site_types[i // len(_HEAVY)
                                                                          % len(site_types)]))
-        for i in range(2000)
+        for i in range(_HEAVY_PER_RUN)
     ]
+
+
+def _workloads(endpoint: str, entities: list[str], *, pages: bool,
+               site_types: list[str]) -> dict[str, Workload]:
+    """Each workload's requests for one server."""
     step = max(1, len(entities) // _MAX_LOOKUPS)
     lookups = [_sparql_path(endpoint, _LOOKUP.replace("IRI", iri)) for iri in entities[::step]]
     rng = random.Random(20261123)
@@ -123,27 +140,30 @@ def _workloads(endpoint: str, entities: list[str], *, pages: bool,
     rng.shuffle(pool)
     weights = [1 / (rank + 1) ** 1.1 for rank in range(len(pool))]
     mix = rng.choices(pool, weights=weights, k=20_000)
-    return {"heavy": (heavy, False), "lookups": (lookups, False), "mix": (mix, True)}
+    return {"heavy": Workload(partial(_heavy, endpoint, site_types), False),
+            "lookups": Workload(lambda run: lookups, False),
+            "mix": Workload(lambda run: mix, True)}
 
 
-def _measure(port: int, paths: list[str], work: Path, settings: QuerySettings,
-             conditional: bool, *, first_pass: list[Throughput] | None = None) -> Throughput:
+def _measure(port: int, workload: Workload, work: Path, settings: QuerySettings, *,
+             first_pass: list[Throughput] | None = None) -> Throughput:
     """The median of `settings.repeat` runs of `paths`.
 
     With `first_pass` (the scholar mix), one more run comes first and is appended there instead:
     the replay's first pass meets kg's result cache empty, the runs after it meet the steady state
     a public endpoint lives in (the same popular requests again). Both sides get the same passes.
     """
-    drive(port, paths[:50], work, clients=2, seconds=1, max_requests=50, use_wrk=False)  # warm
+    drive(port, workload.paths_of_run(-1)[:50], work, clients=2, seconds=1, max_requests=50,
+          use_wrk=False)  # warm
 
-    def run() -> Throughput:
-        return drive(port, paths, work, clients=settings.clients, seconds=settings.seconds,
-                     max_requests=settings.max_requests, conditional=conditional,
-                     use_wrk=settings.use_wrk)
+    def run(number: int) -> Throughput:
+        return drive(port, workload.paths_of_run(number), work, clients=settings.clients,
+                     seconds=settings.seconds, max_requests=settings.max_requests,
+                     conditional=workload.conditional, use_wrk=settings.use_wrk)
 
     if first_pass is not None:
-        first_pass.append(run())
-    runs = [run() for _ in range(settings.repeat)]
+        first_pass.append(run(0))
+    runs = [run(number) for number in range(1, settings.repeat + 1)]
     middle = median([r.per_second for r in runs])
     return min(runs, key=lambda r: abs(r.per_second - middle))
 
@@ -200,12 +220,11 @@ def bench_query(data: Dataset, stores: Stores, work: Path,
     first_pass: dict[str, list[Throughput]] = {"oxigraph": [], "kg": []}
     for name in ("oxigraph", "kg"):
         for workload in ("heavy", "mix"):
-            paths, conditional = loads[name][workload]
             port = free_port()
             command, ready, env = command_of(name, port)
             with serving(command, port, ready, work / f"{name}-serve.log", env=env):
                 results[name][workload] = _measure(
-                    port, paths, work, settings, conditional,
+                    port, loads[name][workload], work, settings,
                     first_pass=first_pass[name] if workload == "mix" else None)
     # Look-ups leave nothing running behind them, so the three servers can be up together and
     # driven in turn (kg, Oxigraph, the ceiling, kg, …): on a shared VM the CPU the hypervisor
@@ -219,9 +238,10 @@ def bench_query(data: Dataset, stores: Stores, work: Path,
         servers.enter_context(serving(
             [VENV_BIN / "python", "-m", "bench.ceiling", str(ports["ceiling"])],
             ports["ceiling"], "/constant", work / "ceiling.log"))
-        lookups, rounds = _interleaved(ports, {"oxigraph": loads["oxigraph"]["lookups"][0],
-                                       "kg": loads["kg"]["lookups"][0],
-                                       "ceiling": ["/constant"]}, work, settings)
+        lookups, rounds = _interleaved(
+            ports, {"oxigraph": loads["oxigraph"]["lookups"].paths_of_run(0),
+                    "kg": loads["kg"]["lookups"].paths_of_run(0), "ceiling": ["/constant"]},
+            work, settings)
     results["oxigraph"]["lookups"], results["kg"]["lookups"] = lookups["oxigraph"], lookups["kg"]
     ceiling = lookups["ceiling"]
     reference: dict[str, Throughput] | None = None
@@ -245,8 +265,8 @@ def _rdflib_endpoint(stores: Stores, entities: list[str], site_types: list[str],
                                  "--host", "127.0.0.1", "--port", str(port)]
     with serving(command, port, "/?query=ASK%7B%7D", work / "rdflib-endpoint.log",
                  timeout_s=_RDFLIB_START_TIMEOUT_S):
-        return {workload: _measure(port, loads[workload][0], work, settings,
-                                   loads[workload][1]) for workload in ("lookups", "mix")}
+        return {workload: _measure(port, loads[workload], work, settings)
+                for workload in ("lookups", "mix")}
 
 
 def _site_types() -> list[str]:

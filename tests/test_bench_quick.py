@@ -181,3 +181,17 @@ def test_a_reference_server_that_finished_nothing_is_said_so_not_timed() -> None
                               Throughput(3, 0.5, 900.0, 1900.0, 0, "wrk"), settings)
     assert answered.workload == "(c) scholar mix vs rdflib-endpoint (reference)"
     assert answered.extra["p50 ms (kg / rdflib-endpoint)"] == "4.0 / 900.0"
+
+
+def test_heavy_queries_never_repeat_a_text_within_or_across_runs() -> None:
+    from bench.query import _workloads
+
+    entities = ["https://w3id.org/heritage-kg/id/synth-site-1"]
+    workloads = _workloads("/sparql", entities, pages=True, site_types=["fortress", "mosque"])
+    heavy = workloads["heavy"]
+    runs = [heavy.paths_of_run(number) for number in (-1, 0, 1, 2)]
+    texts = [path for run in runs for path in run]
+    assert len(set(texts)) == len(texts) and not heavy.conditional
+    # The mix replays the same requests every run: repeats are what its cache is measured on.
+    assert workloads["mix"].paths_of_run(0) == workloads["mix"].paths_of_run(1)
+    assert workloads["mix"].conditional
