@@ -195,3 +195,33 @@ def test_heavy_queries_never_repeat_a_text_within_or_across_runs() -> None:
     # The mix replays the same requests every run: repeats are what its cache is measured on.
     assert workloads["mix"].paths_of_run(0) == workloads["mix"].paths_of_run(1)
     assert workloads["mix"].conditional
+
+
+def test_error_answers_are_failures_not_throughput(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bench.load_gen import drive
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            status = 503 if self.path == "/late" else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = drive(server.server_address[1], ["/fine", "/late"], tmp_path, clients=1,
+                       seconds=5, max_requests=40, use_wrk=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.requests, result.failures) == (20, 20)
