@@ -28,7 +28,11 @@ _WRK_SCRIPT = Path(__file__).with_name("wrk_script.lua")
 @dataclass(frozen=True, slots=True)
 class Throughput:
     """What the clients saw: answers (error statuses not counted) and answers/s, latency
-    percentiles, failures (error statuses and broken connections), and which driver."""
+    percentiles, failures (error statuses and broken connections), and which driver.
+
+    wrk's percentiles include the error answers (its histogram records every response); the
+    Python driver's leave them out. Rows carry the failure count beside them.
+    """
 
     requests: int
     per_second: float

@@ -145,25 +145,23 @@ def _workloads(endpoint: str, entities: list[str], *, pages: bool,
             "mix": Workload(lambda run: mix, True)}
 
 
-def _measure(port: int, workload: Workload, work: Path, settings: QuerySettings, *,
-             first_pass: list[Throughput] | None = None) -> Throughput:
-    """The median of `settings.repeat` runs of `paths`.
+def _warm(port: int, paths: list[str], work: Path) -> None:
+    """A few requests first, so no measured run pays for a server's first connections."""
+    drive(port, paths[:50], work, clients=2, seconds=1, max_requests=50, use_wrk=False)
 
-    With `first_pass` (the scholar mix), one more run comes first and is appended there instead:
-    the replay's first pass meets kg's result cache empty, the runs after it meet the steady state
-    a public endpoint lives in (the same popular requests again). Both sides get the same passes.
-    """
-    drive(port, workload.paths_of_run(-1)[:50], work, clients=2, seconds=1, max_requests=50,
-          use_wrk=False)  # warm
 
-    def run(number: int) -> Throughput:
-        return drive(port, workload.paths_of_run(number), work, clients=settings.clients,
-                     seconds=settings.seconds, max_requests=settings.max_requests,
-                     conditional=workload.conditional, use_wrk=settings.use_wrk)
+def _runs(port: int, workload: Workload, work: Path, settings: QuerySettings,
+          count: int) -> list[Throughput]:
+    """`count` runs of `workload` after a warm-up, numbered from 0 (heavy texts differ by run)."""
+    _warm(port, workload.paths_of_run(-1), work)
+    return [drive(port, workload.paths_of_run(number), work, clients=settings.clients,
+                  seconds=settings.seconds, max_requests=settings.max_requests,
+                  conditional=workload.conditional, use_wrk=settings.use_wrk)
+            for number in range(count)]
 
-    if first_pass is not None:
-        first_pass.append(run(0))
-    runs = [run(number) for number in range(1, settings.repeat + 1)]
+
+def _median_run(runs: list[Throughput]) -> Throughput:
+    """The run whose rate is the median's (an actual run, so its latencies go with its rate)."""
     middle = median([r.per_second for r in runs])
     return min(runs, key=lambda r: abs(r.per_second - middle))
 
@@ -173,8 +171,7 @@ def _interleaved(ports: dict[str, int], paths: dict[str, list[str]], work: Path,
     """Each server's median run of `max(repeat, 3)` rounds, the servers driven in turn, and
     every round's rates (to show the spread)."""
     for name, port in ports.items():
-        drive(port, paths[name][:50], work, clients=2, seconds=1, max_requests=50,
-              use_wrk=False)  # warm
+        _warm(port, paths[name], work)
     runs: dict[str, list[Throughput]] = {name: [] for name in ports}
     for _ in range(max(settings.repeat, 3)):
         for name, port in ports.items():
@@ -182,13 +179,9 @@ def _interleaved(ports: dict[str, int], paths: dict[str, list[str]], work: Path,
                                     seconds=settings.seconds,
                                     max_requests=settings.max_requests,
                                     use_wrk=settings.use_wrk))
-    chosen = {}
-    for name, measured in runs.items():
-        middle = median([r.per_second for r in measured])
-        chosen[name] = min(measured, key=lambda r: abs(r.per_second - middle))
     rounds = [{name: runs[name][i].per_second for name in ports}
               for i in range(len(runs["kg"]))]
-    return chosen, rounds
+    return {name: _median_run(measured) for name, measured in runs.items()}, rounds
 
 
 def bench_query(data: Dataset, stores: Stores, work: Path,
@@ -217,15 +210,21 @@ def bench_query(data: Dataset, stores: Stores, work: Path,
     loads = {name: _workloads("/query" if name == "oxigraph" else "/sparql", entities,
                               pages=name == "kg", site_types=site_types)
              for name in ("oxigraph", "kg")}
-    first_pass: dict[str, list[Throughput]] = {"oxigraph": [], "kg": []}
+    # The mix gets one run more, first: its first pass meets kg's result cache empty (reported
+    # in the notes); the runs after it meet the steady state of an endpoint that has been up a
+    # while (the same popular requests again). Both sides get the same passes.
+    first_pass: dict[str, Throughput] = {}
     for name in ("oxigraph", "kg"):
         for workload in ("heavy", "mix"):
             port = free_port()
             command, ready, env = command_of(name, port)
             with serving(command, port, ready, work / f"{name}-serve.log", env=env):
-                results[name][workload] = _measure(
-                    port, loads[name][workload], work, settings,
-                    first_pass=first_pass[name] if workload == "mix" else None)
+                extra = 1 if workload == "mix" else 0
+                runs = _runs(port, loads[name][workload], work, settings,
+                             settings.repeat + extra)
+            if extra:
+                first_pass[name] = runs[0]
+            results[name][workload] = _median_run(runs[extra:])
     # Look-ups leave nothing running behind them, so the three servers can be up together and
     # driven in turn (kg, Oxigraph, the ceiling, kg, …): on a shared VM the CPU the hypervisor
     # steals changes from minute to minute, and runs taken side by side in time see the same.
@@ -249,8 +248,7 @@ def bench_query(data: Dataset, stores: Stores, work: Path,
         reference = _rdflib_endpoint(stores, entities, site_types, work, settings)
     spread = ", ".join(f"{r['kg'] / r['ceiling']:.2f}x" for r in rounds if r["ceiling"])
     return _rows(data, results, ceiling, reference, settings,
-                 mix_note=_first_pass_note(first_pass["kg"][0], first_pass["oxigraph"][0],
-                                           settings),
+                 mix_note=_first_pass_note(first_pass["kg"], first_pass["oxigraph"], settings),
                  lookup_note=f"kg, Oxigraph and the ceiling driven in turn, {len(rounds)} rounds "
                  f"of {settings.seconds:g} s; kg / ceiling per round: {spread}")
 
@@ -265,7 +263,8 @@ def _rdflib_endpoint(stores: Stores, entities: list[str], site_types: list[str],
                                  "--host", "127.0.0.1", "--port", str(port)]
     with serving(command, port, "/?query=ASK%7B%7D", work / "rdflib-endpoint.log",
                  timeout_s=_RDFLIB_START_TIMEOUT_S):
-        return {workload: _measure(port, loads[workload], work, settings)
+        return {workload: _median_run(_runs(port, loads[workload], work, settings,
+                                            settings.repeat))
                 for workload in ("lookups", "mix")}
 
 

@@ -46,6 +46,9 @@ def test_quick_suite_writes_a_report_with_every_section(tmp_path: Path) -> None:
                      "(c) scholar mix vs rdflib-endpoint (reference)"):
         assert workload in measured, f"no row for {workload}"
         assert "— (kg" not in measured[workload], f"{workload} was not measured"
+    assert "the first pass (kg's result cache empty)" in measured[
+        "(c) scholar mix (Zipf, conditional)"], "the mix reports its cold first pass apart"
+    assert "kg / ceiling per round" in measured["(b) look-ups vs bare FastAPI constant"]
     planted = next(line for line in rows if "full validation, cold cache" in line)
     found, was = planted.split("kg validate found ")[1].split(" results; ")
     assert found == was.split(" were planted")[0], planted
